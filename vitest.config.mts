@@ -9,6 +9,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 const alias = {
   '@proco/config': here('./libs/config/src/index.ts'),
   '@proco/keys': here('./libs/keys/src/index.ts'),
+  '@proco/audit': here('./libs/audit/src/index.ts'),
   '@proco/evm': here('./libs/evm/src/index.ts'),
   '@proco/persistence': here('./libs/persistence/src/index.ts'),
   '@proco/http': here('./libs/http/src/index.ts'),

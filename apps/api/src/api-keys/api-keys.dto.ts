@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+export const CreateApiKeySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  scope: z.enum(['admin', 'read']),
+});
+export type CreateApiKey = z.infer<typeof CreateApiKeySchema>;
+
+/** An API key as listed: never the secret, only its visible prefix. */
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scope: 'admin' | 'read';
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** The answer to a creation: the only time the secret is shown. */
+export interface CreatedApiKeyView extends ApiKeyView {
+  readonly secret: string;
+}

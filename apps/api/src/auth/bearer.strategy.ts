@@ -1,0 +1,44 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { CredentialRepository } from '@proco/persistence';
+import { type Request } from 'express';
+import { Strategy } from 'passport-custom';
+import { credentialKindOf, digestCredential } from './credential.util';
+import { type Principal } from './principal';
+
+export const BEARER_STRATEGY = 'proco-bearer';
+const BEARER_PATTERN = /^Bearer ([^\s]{1,200})$/;
+
+/**
+ * Authenticates `Authorization: Bearer <credential>` against stored digests. Returns `null` (a
+ * 401) for anything missing, malformed, unknown or revoked, without saying which.
+ */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
+  private readonly logger = new Logger(BearerStrategy.name);
+
+  constructor(private readonly credentials: CredentialRepository) {
+    super();
+  }
+
+  async validate(request: Request): Promise<Principal | null> {
+    const match = BEARER_PATTERN.exec(request.headers.authorization ?? '');
+    const secret = match?.[1];
+    if (secret === undefined) return null;
+    const kind = credentialKindOf(secret);
+    if (kind === undefined) return null;
+    const digest = digestCredential(secret);
+    const found =
+      kind === 'operator'
+        ? await this.credentials.findOperatorKey(digest)
+        : await this.credentials.findAgentToken(digest);
+    if (found === undefined) return null;
+    // Last-use tracking must never fail or slow the request it describes.
+    this.credentials.touch(found, new Date()).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not record credential use');
+    });
+    return found.kind === 'operator'
+      ? { kind: 'operator', orgId: found.orgId, apiKeyId: found.id, scope: found.scope }
+      : { kind: 'agent', orgId: found.orgId, agentId: found.agentId, agentTokenId: found.id };
+  }
+}

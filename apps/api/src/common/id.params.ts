@@ -1,0 +1,10 @@
+import { Param } from '@nestjs/common';
+import { z } from 'zod';
+import { ZodValidationPipe } from './zod-validation.pipe';
+
+/** Resource ids are UUIDs; anything else is a 400 before any lookup runs. */
+export const IdSchema = z.uuid({ message: 'must be a UUID' });
+
+/** A validated UUID path parameter. */
+export const IdParam = (name: string): ParameterDecorator =>
+  Param(name, new ZodValidationPipe(IdSchema, name));

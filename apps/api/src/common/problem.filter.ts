@@ -1,0 +1,97 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type Request, type Response } from 'express';
+import { DomainError } from './api.errors';
+import { ERROR_CATALOG, type ErrorCode, isErrorCode, PROBLEM_TYPE_BASE } from './error-catalog';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The RFC 9457 document every error response carries, with our stable `code` extension. */
+export interface ProblemDocument {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly instance: string;
+  readonly requestId?: string;
+  readonly [extension: string]: unknown;
+}
+
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'route_not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/** Errors raised by the JSON body parser before any route runs. */
+const BODY_PARSER_CODES: Readonly<Record<string, ErrorCode>> = {
+  'entity.too.large': 'payload_too_large',
+  'entity.parse.failed': 'malformed_json',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+};
+
+/**
+ * Renders every error as `application/problem+json`. Known domain errors keep their message;
+ * anything unexpected becomes a bare `internal_error` so no internal detail (or secret) leaks.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: unknown }>();
+    const response = http.getResponse<Response>();
+    const requestId = typeof request.id === 'string' ? request.id : undefined;
+    const { code, detail, extensions } = this.describe(exception);
+    const entry = ERROR_CATALOG[code];
+    if (entry.status >= 500) {
+      this.logger.error({ err: exception, requestId, code }, 'request failed');
+    }
+    const problem: ProblemDocument = {
+      type: `${PROBLEM_TYPE_BASE}${code}`,
+      title: entry.title,
+      status: entry.status,
+      detail,
+      code,
+      instance: request.originalUrl.split('?')[0] ?? '/',
+      ...(requestId === undefined ? {} : { requestId }),
+      ...extensions,
+    };
+    if (response.headersSent) return;
+    response.status(entry.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private describe(exception: unknown): {
+    code: ErrorCode;
+    detail: string;
+    extensions: Record<string, unknown>;
+  } {
+    if (exception instanceof DomainError && isErrorCode(exception.code)) {
+      return { code: exception.code, detail: exception.message, extensions: exception.details() };
+    }
+    const bodyParserCode = bodyParserErrorCode(exception);
+    if (bodyParserCode !== undefined) {
+      return { code: bodyParserCode, detail: ERROR_CATALOG[bodyParserCode].title, extensions: {} };
+    }
+    if (exception instanceof HttpException) {
+      const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
+      // Nest's own messages ("Cannot GET /x") are safe; anything mapped to 500 stays generic.
+      const detail = code === 'internal_error' ? ERROR_CATALOG.internal_error.title : exception.message;
+      return { code, detail, extensions: {} };
+    }
+    return { code: 'internal_error', detail: 'An unexpected error occurred.', extensions: {} };
+  }
+}
+
+function bodyParserErrorCode(exception: unknown): ErrorCode | undefined {
+  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return undefined;
+  const type = (exception as { type: unknown }).type;
+  return typeof type === 'string' ? BODY_PARSER_CODES[type] : undefined;
+}

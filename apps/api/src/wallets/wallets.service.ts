@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  generateWalletKey,
+  type Keyring,
+  openWalletSigner,
+  rewrapDataKey,
+  type WalletSigner,
+} from '@proco/keys';
+import { AuditLogRepository, PrismaService, type Transaction, type Wallet } from '@proco/persistence';
+import { AgentFrozenError, AgentNotFoundError } from '../agents/agents.errors';
+import { KEYRING } from './keyring.provider';
+import { WalletNotFoundError, WalletUnavailableError } from './wallets.errors';
+
+/** Wallets re-wrapped per batch during master-key rotation. */
+export const REWRAP_BATCH_SIZE = 100;
+/** Upper bound on rotation batches, so a run always ends (10 million wallets). */
+export const REWRAP_BATCHES_MAX = 100_000;
+
+export interface RotateMasterKeyResult {
+  readonly rewrapped: number;
+  readonly activeKekId: string;
+}
+
+/**
+ * Agent wallets: issuance, opening a signer, and master-key rotation. Plaintext keys exist only
+ * inside @proco/keys; this service handles ciphertext and addresses.
+ */
+@Injectable()
+export class WalletsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditLogRepository,
+    @Inject(KEYRING) private readonly keyring: Keyring,
+  ) {}
+
+  /** Issues a fresh wallet for an agent, inside the caller's transaction. */
+  async issue(tx: Transaction, params: { orgId: string; agentId: string }): Promise<Wallet> {
+    const walletId = randomUUID();
+    const sealed = generateWalletKey({ keyring: this.keyring, orgId: params.orgId, walletId });
+    return tx.wallet.create({
+      data: {
+        id: walletId,
+        orgId: params.orgId,
+        agentId: params.agentId,
+        address: sealed.address,
+        keyCiphertext: new Uint8Array(sealed.keyCiphertext),
+        dataKeyCiphertext: new Uint8Array(sealed.dataKeyCiphertext),
+        kekId: sealed.kekId,
+      },
+    });
+  }
+
+  /**
+   * Opens the signer of an agent's wallet. A frozen agent cannot sign.
+   * Errors: `agent_not_found`, `agent_frozen`, `wallet_not_found`, `wallet_unavailable`.
+   */
+  async openSigner(params: { orgId: string; agentId: string }): Promise<WalletSigner> {
+    const agent = await this.prisma.agent.findFirst({
+      where: { id: params.agentId, orgId: params.orgId },
+      include: { wallet: true },
+    });
+    if (agent === null) throw new AgentNotFoundError(params.agentId);
+    if (agent.status !== 'active') throw new AgentFrozenError(params.agentId);
+    const wallet = agent.wallet;
+    if (wallet === null) throw new WalletNotFoundError(params.agentId);
+    try {
+      return openWalletSigner({
+        keyring: this.keyring,
+        sealed: sealedOf(wallet),
+        orgId: wallet.orgId,
+        walletId: wallet.id,
+      });
+    } catch (error: unknown) {
+      throw new WalletUnavailableError(wallet.id, { cause: error });
+    }
+  }
+
+  /**
+   * Re-wraps every data key not yet under the active master key. Safe to run while the service
+   * serves traffic: readers accept any master key in the keyring, and each row is updated only if
+   * it still carries the key id it was read with.
+   */
+  async rotateMasterKey(): Promise<RotateMasterKeyResult> {
+    const activeKekId = this.keyring.activeKekId;
+    let rewrapped = 0;
+    for (let batch = 0; batch < REWRAP_BATCHES_MAX; batch += 1) {
+      const wallets = await this.prisma.wallet.findMany({
+        where: { kekId: { not: activeKekId } },
+        orderBy: { id: 'asc' },
+        take: REWRAP_BATCH_SIZE,
+      });
+      if (wallets.length === 0) break;
+      for (const wallet of wallets) {
+        const next = rewrapDataKey({
+          keyring: this.keyring,
+          sealed: sealedOf(wallet),
+          orgId: wallet.orgId,
+          walletId: wallet.id,
+        });
+        const changed = await this.prisma.$transaction(async (tx) => {
+          const result = await tx.wallet.updateMany({
+            where: { id: wallet.id, kekId: wallet.kekId },
+            data: {
+              dataKeyCiphertext: new Uint8Array(next.dataKeyCiphertext),
+              kekId: next.kekId,
+              rewrappedAt: new Date(),
+            },
+          });
+          if (result.count === 1) {
+            await this.audit.append(tx, {
+              orgId: wallet.orgId,
+              actor: { type: 'cli' },
+              action: 'wallet.rewrapped',
+              subject: { type: 'wallet', id: wallet.id },
+              data: { fromKekId: wallet.kekId, toKekId: next.kekId },
+            });
+          }
+          return result.count;
+        });
+        rewrapped += changed;
+      }
+    }
+    return { rewrapped, activeKekId };
+  }
+}
+
+function sealedOf(wallet: Wallet) {
+  return {
+    address: wallet.address,
+    keyCiphertext: Uint8Array.from(wallet.keyCiphertext),
+    dataKeyCiphertext: Uint8Array.from(wallet.dataKeyCiphertext),
+    kekId: wallet.kekId,
+  };
+}

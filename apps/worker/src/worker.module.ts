@@ -1,0 +1,46 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
+import { PersistenceModule } from '@proco/persistence';
+import { Redis } from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
+import { MAINTENANCE_QUEUE } from './jobs';
+import { AuditVerificationProcessor } from './maintenance/audit-verification.processor';
+import { MaintenanceScheduleService } from './maintenance/maintenance-schedule.service';
+
+/** Time to establish the queue's Redis connection. */
+export const QUEUE_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The worker process: BullMQ processors for background work. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config?: ProcoConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRootAsync({
+          inject: [PROCO_CONFIG],
+          useFactory: (resolved: ProcoConfig) => ({
+            pinoHttp: [
+              { level: resolved.log.level, name: 'proco-worker' },
+              resolved.log.file === null ? pino.destination(1) : pino.destination({ dest: resolved.log.file, append: true, sync: true }),
+            ],
+          }),
+        }),
+        PersistenceModule,
+        BullModule.forRootAsync({
+          inject: [PROCO_CONFIG],
+          useFactory: (resolved: ProcoConfig) => ({
+            prefix: `${resolved.redis.prefix}:bull`,
+            // BullMQ workers block on Redis, so they need `maxRetriesPerRequest: null`.
+            connection: new Redis(resolved.redis.url, { maxRetriesPerRequest: null, connectTimeout: QUEUE_CONNECT_TIMEOUT_MS }),
+          }),
+        }),
+        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
+      ],
+      providers: [AuditVerificationProcessor, MaintenanceScheduleService],
+    };
+  }
+}

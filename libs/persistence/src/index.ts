@@ -1,0 +1,11 @@
+// Public API of @proco/persistence: PostgreSQL and Redis adapters.
+export { AUDIT_CHAIN_LOCK_KEY, AUDIT_VERIFY_PAGE_SIZE, AuditLogRepository } from './audit-log.repository';
+export type { AppendAuditEventParams, AuditActor } from './audit-log.repository';
+export { CredentialRepository, LAST_USED_RESOLUTION_MS } from './credential.repository';
+export type { CredentialMatch } from './credential.repository';
+export { Prisma } from './generated/prisma/client';
+export type { Agent, AgentToken, AuditEvent, OperatorApiKey, Org, Wallet } from './generated/prisma/client';
+export { PersistenceModule } from './persistence.module';
+export { CONNECTION_TIMEOUT_MS, PrismaService, STATEMENT_TIMEOUT_MS } from './prisma.service';
+export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, RedisService } from './redis.service';
+export type { Transaction } from './transaction';

@@ -1,0 +1,39 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { InjectConfig, type ProcoConfig } from '@proco/config';
+import { Redis } from 'ioredis';
+
+/** Time to establish a Redis connection, and to wait for one command's answer. */
+export const REDIS_CONNECT_TIMEOUT_MS = 3_000;
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/** A shared Redis connection for the API (readiness, later rate limits and queues). */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  readonly client: Redis;
+
+  constructor(@InjectConfig() config: ProcoConfig) {
+    this.client = new Redis(config.redis.url, {
+      lazyConnect: true,
+      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      keyPrefix: `${config.redis.prefix}:`,
+      // Reconnect with capped backoff; commands fail fast meanwhile instead of queueing forever.
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      enableOfflineQueue: false,
+    });
+    this.client.on('error', () => {
+      // Connection errors surface through /readyz and failed commands; no log flood per retry.
+    });
+  }
+
+  /** Connects if needed and answers PING; throws when Redis is unreachable. */
+  async ping(): Promise<void> {
+    if (this.client.status === 'wait') await this.client.connect();
+    await this.client.ping();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.client.disconnect();
+  }
+}
