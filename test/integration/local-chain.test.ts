@@ -1,6 +1,9 @@
 // Goal: the local chain kit starts a private anvil with the token at its fixed CREATE2 address and
 // Multicall3 at the canonical one, funds accounts without keys, reads token domains (and refuses
 // non-tokens), and stops cleanly.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   AssetDomainMismatchError,
   AssetDomainUnreadableError,
@@ -44,11 +47,9 @@ const emptyAccount = '0x000000000000000000000000000000000000dEaD' as const;
 let chain: LocalChain;
 let publicClient: PublicClient;
 
-/**
- * Runtime code that answers every call with the ABI encoding of the string "USDC". It stands in for
- * a token without EIP-5267: `eip712Domain()` gets data too short to decode, `name()` and `version()`
- * both decode to "USDC". Layout: CODECOPY the 96 bytes after the 12-byte prologue, RETURN them.
- */
+// Runtime code that answers every call with the ABI encoding of the string "USDC". It stands in for
+// a token without EIP-5267: `eip712Domain()` gets data too short to decode, `name()` and `version()`
+// both decode to "USDC". Layout: CODECOPY the 96 bytes after the 12-byte prologue, RETURN them.
 function alwaysUsdcStringCode(): Hex {
   const encoded = concat([
     numberToHex(32, { size: 32 }),
@@ -110,13 +111,37 @@ describe('startLocalChain', () => {
     expect(() => process.kill(second.pid, 0)).toThrow();
   });
 
-  it('explains a failed start with anvil output', async () => {
-    const failure = await startLocalChain({
-      port: await findFreePort(),
-      anvilBinaryPath: '/nonexistent/anvil',
-    }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(LocalChainError);
-    expect(failure).toMatchObject({ code: 'local_chain_start_failed' });
+  it('reports a failed start with the output of the process', async () => {
+    // A stand-in binary that fails the way anvil does when it cannot start: a message on stderr.
+    const directory = mkdtempSync(path.join(tmpdir(), 'proco-anvil-'));
+    const fakeAnvil = path.join(directory, 'anvil');
+    writeFileSync(fakeAnvil, '#!/bin/sh\necho "error: simulated start failure" >&2\nexit 3\n', {
+      mode: 0o755,
+    });
+    try {
+      const failure = await startLocalChain({ port: await findFreePort(), anvilBinaryPath: fakeAnvil }).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(LocalChainError);
+      expect(failure).toMatchObject({ code: 'local_chain_start_failed' });
+      expect((failure as Error).message).toContain('error: simulated start failure');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing binary as a failed start', async () => {
+    await expect(
+      startLocalChain({ port: await findFreePort(), anvilBinaryPath: '/nonexistent/anvil' }),
+    ).rejects.toMatchObject({ code: 'local_chain_start_failed' });
+  });
+
+  it.each([
+    { scenario: 'port 0', params: { port: 0 } },
+    { scenario: 'fractional chain id', params: { port: 1, chainId: 1.5 } },
+    { scenario: 'negative block time', params: { port: 1, blockTimeSeconds: -1 } },
+  ])('rejects $scenario before spawning', async ({ params }) => {
+    await expect(startLocalChain(params)).rejects.toThrow(RangeError);
   });
 });
 
@@ -131,7 +156,10 @@ describe('Multicall3 at the canonical address', () => {
       }),
     ).toBe(blockNumber);
 
-    const [aggregateBlock, returnData] = await publicClient.readContract({
+    // Multicall3's batch functions are payable (as upstream), so viem reaches them through simulation.
+    const {
+      result: [aggregateBlock, returnData],
+    } = await publicClient.simulateContract({
       address: MULTICALL3_ADDRESS,
       abi: multicall3Abi,
       functionName: 'aggregate',
@@ -151,7 +179,7 @@ describe('Multicall3 at the canonical address', () => {
   });
 
   it('reports per-call failures from tryAggregate (the facilitator diagnosis shape)', async () => {
-    const results = await publicClient.readContract({
+    const { result: results } = await publicClient.simulateContract({
       address: MULTICALL3_ADDRESS,
       abi: multicall3Abi,
       functionName: 'tryAggregate',
@@ -197,7 +225,7 @@ describe('Multicall3 at the canonical address', () => {
 
   it('reverts aggregate3 when a call that may not fail fails', async () => {
     await expect(
-      publicClient.readContract({
+      publicClient.simulateContract({
         address: MULTICALL3_ADDRESS,
         abi: multicall3Abi,
         functionName: 'aggregate3',
@@ -258,7 +286,7 @@ describe('readTokenDomain and verifyAssetDomain', () => {
   });
 
   it('falls back to name() and version() when eip712Domain() is unusable', async () => {
-    const legacyToken = '0x00000000000000000000000000000000000A11CE' as const;
+    const legacyToken = '0x00000000000000000000000000000000000a11ce' as const;
     const testClient = createTestClient({ mode: 'anvil', transport: http(chain.rpcUrl) });
     await testClient.setCode({ address: legacyToken, bytecode: alwaysUsdcStringCode() });
     expect(await readTokenDomain({ client: publicClient, address: legacyToken })).toEqual({

@@ -123,7 +123,7 @@ function authorizationArgs(authorization: Authorization) {
   return [from, to, value, validAfter, validBefore, nonce] as const;
 }
 
-/** Sends transferWithAuthorization with (v, r, s) without estimating gas, and returns the receipt. */
+// Sends transferWithAuthorization with (v, r, s) without estimating gas, and returns the receipt.
 async function submitSplit({ authorization, signature }: { authorization: Authorization; signature: Hex }) {
   const { r, s, v } = parseSignature(signature);
   const hash = await walletFor(relayer).writeContract({
@@ -136,7 +136,7 @@ async function submitSplit({ authorization, signature }: { authorization: Author
   return publicClient.waitForTransactionReceipt({ hash });
 }
 
-/** The revert reason of a simulated call, or undefined when it would succeed. */
+// The revert reason of a simulated call, or undefined when it would succeed.
 async function revertReason(simulation: () => Promise<unknown>): Promise<string | undefined> {
   try {
     await simulation();

@@ -17,6 +17,8 @@ import { RequestMetricsMiddleware } from './health/request-metrics.middleware';
 import { NetworksModule } from './networks/networks.module';
 import { OrgsModule } from './orgs/orgs.module';
 
+/** Probes polled every few seconds; logging each would drown the useful lines. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Reuses a caller's `X-Request-Id` when it is well-formed, so logs join across services. */

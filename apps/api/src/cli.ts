@@ -109,7 +109,6 @@ async function demo(app: Context, orgName: string, apiUrl: string) {
       `curl -s ${apiUrl}/v1/agents -H "Authorization: Bearer ${apiKeySecret}"`,
       `curl -s ${apiUrl}/v1/agents/${agent.id}/balances -H "Authorization: Bearer ${apiKeySecret}"`,
       `curl -s ${apiUrl}/v1/agent/me -H "Authorization: Bearer ${token.secret}"`,
-      `open ${apiUrl}/docs`,
     ],
   };
 }

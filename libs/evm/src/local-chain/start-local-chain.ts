@@ -45,6 +45,7 @@ export async function startLocalChain({
   blockTimeSeconds,
   anvilBinaryPath,
 }: StartLocalChainParams): Promise<LocalChain> {
+  assertStartParams({ port, chainId, blockTimeSeconds });
   const binaryPath = anvilBinaryPath ?? resolveAnvilBinaryPath();
   // Without this check a second node on a busy port would die while the first one answered our probes.
   if (!(await isPortFree({ host: LOCAL_CHAIN_HOST, port }))) {
@@ -74,5 +75,26 @@ export async function startLocalChain({
   } catch (error: unknown) {
     await anvil.stop();
     throw error;
+  }
+}
+
+function assertStartParams({
+  port,
+  chainId,
+  blockTimeSeconds,
+}: {
+  port: number;
+  chainId: number;
+  blockTimeSeconds: number | undefined;
+}): void {
+  // Checked here so a bad value fails with its name instead of an anvil usage dump.
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new RangeError(`port must be an integer in [1, 65535], got ${port}`);
+  }
+  if (!Number.isSafeInteger(chainId) || chainId < 1) {
+    throw new RangeError(`chainId must be a positive integer, got ${chainId}`);
+  }
+  if (blockTimeSeconds !== undefined && !(Number.isFinite(blockTimeSeconds) && blockTimeSeconds > 0)) {
+    throw new RangeError(`blockTimeSeconds must be a positive number, got ${blockTimeSeconds}`);
   }
 }
