@@ -22,11 +22,19 @@ export interface ApiHarness {
 export interface StartApiHarnessParams {
   /** Extra environment variables, e.g. a smaller body limit. */
   readonly environment?: Record<string, string>;
+  /**
+   * Boot against this existing database instead of a fresh one (e.g. a second app sharing the
+   * first one's data). Its owner drops it: `close()` then leaves it in place.
+   */
+  readonly database?: TestDatabase;
+  /** The active master key, base64 of 32 bytes; a fresh random key by default. */
+  readonly masterKeyBase64?: string;
 }
 
 export async function startApiHarness(params: StartApiHarnessParams = {}): Promise<ApiHarness> {
-  const database = await createTestDatabase();
-  const masterKeyBase64 = randomBytes(32).toString('base64');
+  const ownsDatabase = params.database === undefined;
+  const database = params.database ?? (await createTestDatabase());
+  const masterKeyBase64 = params.masterKeyBase64 ?? randomBytes(32).toString('base64');
   const config = loadConfig({
     environment: {
       PROCO_ENV: 'test',
@@ -53,7 +61,7 @@ export async function startApiHarness(params: StartApiHarnessParams = {}): Promi
     },
     async close() {
       await app.close();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }

@@ -56,10 +56,7 @@ export class AppModule implements NestModule {
                     url: request.url,
                   }),
                 },
-                autoLogging: {
-                  ignore: (request: IncomingMessage) =>
-                    request.url === '/healthz' || request.url === '/metrics',
-                },
+                autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.has(request.url ?? '') },
               },
               // JSON lines to stdout by default; a file when configured (log shipping, leak scans).
               resolved.log.file === null

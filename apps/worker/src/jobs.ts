@@ -11,7 +11,9 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 /** One job of the map: its name and payload, discriminated by name. */
-export type JobItem = { [Name in JobName]: { readonly name: Name; readonly data: JobPayloads[Name] } }[JobName];
+export type JobItem = {
+  [Name in JobName]: { readonly name: Name; readonly data: JobPayloads[Name] };
+}[JobName];
 
 /** The payload type of one job name. */
 export type JobOf<Name extends JobName> = JobPayloads[Name];

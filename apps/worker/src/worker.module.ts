@@ -25,7 +25,9 @@ export class WorkerModule {
           useFactory: (resolved: ProcoConfig) => ({
             pinoHttp: [
               { level: resolved.log.level, name: 'proco-worker' },
-              resolved.log.file === null ? pino.destination(1) : pino.destination({ dest: resolved.log.file, append: true, sync: true }),
+              resolved.log.file === null
+                ? pino.destination(1)
+                : pino.destination({ dest: resolved.log.file, append: true, sync: true }),
             ],
           }),
         }),
@@ -35,7 +37,10 @@ export class WorkerModule {
           useFactory: (resolved: ProcoConfig) => ({
             prefix: `${resolved.redis.prefix}:bull`,
             // BullMQ workers block on Redis, so they need `maxRetriesPerRequest: null`.
-            connection: new Redis(resolved.redis.url, { maxRetriesPerRequest: null, connectTimeout: QUEUE_CONNECT_TIMEOUT_MS }),
+            connection: new Redis(resolved.redis.url, {
+              maxRetriesPerRequest: null,
+              connectTimeout: QUEUE_CONNECT_TIMEOUT_MS,
+            }),
           }),
         }),
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),

@@ -39,17 +39,17 @@ export class AgentBalancesService {
     const agent = await this.agents.find(operator.orgId, agentId);
     if (agent.wallet === null) throw new Error(`agent ${agent.id} has no wallet`);
     const address = getAddress(agent.wallet.address);
-    const results = await Promise.allSettled(
-      this.registry.list().map((network) => readNetwork(network, address)),
-    );
+    const networks = this.registry.list();
+    const results = await Promise.allSettled(networks.map((network) => readNetwork(network, address)));
     const balances: BalanceView[] = [];
     const unavailable: AgentBalancesView['unavailable'][number][] = [];
-    results.forEach((result, index) => {
-      const network = this.registry.list()[index]!;
-      if (result.status === 'fulfilled') {
+    networks.forEach((network, index) => {
+      const result = results[index];
+      if (result?.status === 'fulfilled') {
         balances.push(...result.value);
       } else {
-        this.logger.warn({ network: network.config.id, err: result.reason }, 'balance read failed');
+        const reason: unknown = result?.reason;
+        this.logger.warn({ network: network.config.id, err: reason }, 'balance read failed');
         unavailable.push({ network: network.config.id, code: 'rpc_unavailable' });
       }
     });

@@ -38,7 +38,8 @@ export class AccessGuard extends AuthGuard(BEARER_STRATEGY) {
   }
 
   override handleRequest<User = Principal>(error: unknown, user: User | false | null): User {
-    if (error !== null && error !== undefined) throw error;
+    // Strategy failures (a database error during lookup) keep their identity; anything else is a 401.
+    if (error instanceof Error) throw error;
     if (user === false || user === null || user === undefined) throw new UnauthenticatedError();
     return user;
   }

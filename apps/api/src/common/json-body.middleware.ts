@@ -43,7 +43,10 @@ export class JsonBodyMiddleware implements NestMiddleware {
       throw new UnsupportedMediaTypeError('Send request bodies as application/json.');
     }
     await new Promise<void>((resolve, reject) => {
-      this.parse(request, response, (error?: unknown) => (error === undefined ? resolve() : reject(error)));
+      this.parse(request, response, (error?: unknown) => {
+        if (error === undefined || error === null) resolve();
+        else reject(error instanceof Error ? error : new Error('request body could not be read'));
+      });
     });
     next();
   }

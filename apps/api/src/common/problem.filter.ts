@@ -92,6 +92,6 @@ export class ProblemFilter implements ExceptionFilter {
 
 function bodyParserErrorCode(exception: unknown): ErrorCode | undefined {
   if (typeof exception !== 'object' || exception === null || !('type' in exception)) return undefined;
-  const type = (exception as { type: unknown }).type;
+  const type = exception.type;
   return typeof type === 'string' ? BODY_PARSER_CODES[type] : undefined;
 }

@@ -29,8 +29,5 @@ export class ZodValidationPipe<Schema extends z.ZodType> implements PipeTransfor
 
 /** OpenAPI 3 schema of a zod schema, for `@ApiBody` and `@ApiResponse`. */
 export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any', io: 'input' });
 }

@@ -24,7 +24,10 @@ export class AuditVerificationProcessor extends WorkerHost {
   async process(job: Job<JobOf<'audit.verify-chain'>>): Promise<AuditVerificationOutcome> {
     const result = await this.audit.verifyChain();
     if (!result.ok) {
-      this.logger.error({ jobId: job.id, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason }, 'audit chain broken');
+      this.logger.error(
+        { jobId: job.id, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason },
+        'audit chain broken',
+      );
       return { ok: false, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason };
     }
     this.logger.log({ jobId: job.id, count: result.count }, 'audit chain verified');

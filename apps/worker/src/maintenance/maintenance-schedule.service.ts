@@ -1,7 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Queue } from 'bullmq';
-import { FINISHED_JOBS_KEPT, type JobOf, MAINTENANCE_JOB_ATTEMPTS, MAINTENANCE_JOB_BACKOFF_MS, MAINTENANCE_QUEUE } from '../jobs';
+import {
+  FINISHED_JOBS_KEPT,
+  type JobOf,
+  MAINTENANCE_JOB_ATTEMPTS,
+  MAINTENANCE_JOB_BACKOFF_MS,
+  MAINTENANCE_QUEUE,
+} from '../jobs';
 
 /** How often the audit chain is re-verified. */
 export const AUDIT_VERIFICATION_INTERVAL_MS = 10 * 60 * 1_000;

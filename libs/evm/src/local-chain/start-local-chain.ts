@@ -18,6 +18,11 @@ export interface StartLocalChainParams {
   readonly chainId?: number;
   /** Mine a block every N seconds instead of one per transaction. */
   readonly blockTimeSeconds?: number;
+  /**
+   * Interface to listen on; loopback by default. Only a container (docker-compose) should widen it,
+   * and only on a private network: the dev accounts are unlocked.
+   */
+  readonly host?: string;
   /** Defaults to the binary from @foundry-rs/anvil for this platform. */
   readonly anvilBinaryPath?: string;
 }
@@ -44,20 +49,21 @@ export async function startLocalChain({
   chainId = LOCAL_CHAIN_ID_DEFAULT,
   blockTimeSeconds,
   anvilBinaryPath,
+  host = LOCAL_CHAIN_HOST,
 }: StartLocalChainParams): Promise<LocalChain> {
   assertStartParams({ port, chainId, blockTimeSeconds });
   const binaryPath = anvilBinaryPath ?? resolveAnvilBinaryPath();
   // Without this check a second node on a busy port would die while the first one answered our probes.
-  if (!(await isPortFree({ host: LOCAL_CHAIN_HOST, port }))) {
+  if (!(await isPortFree({ host, port }))) {
     throw new LocalChainError({
       code: 'local_chain_port_in_use',
-      message: `port ${port} on ${LOCAL_CHAIN_HOST} is already in use`,
+      message: `port ${port} on ${host} is already in use`,
     });
   }
 
   const anvil = await spawnAnvil({
     binaryPath,
-    host: LOCAL_CHAIN_HOST,
+    host,
     port,
     chainId,
     ...(blockTimeSeconds === undefined ? {} : { blockTimeSeconds }),
