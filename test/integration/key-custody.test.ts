@@ -124,7 +124,7 @@ function errorText(error: unknown): string {
     if (current instanceof Error) {
       parts.push(current.name, current.message, current.stack ?? '', JSON.stringify(current));
     } else {
-      parts.push(String(current));
+      parts.push(inspect(current, { depth: 20, showHidden: true }));
     }
     current = current instanceof Error ? current.cause : undefined;
   }
@@ -142,7 +142,12 @@ async function thrownBy(run: () => Promise<unknown>): Promise<unknown> {
 
 function transferTypedData(params: { from: Address; verifyingContract: Address }): TypedDataDefinition {
   return {
-    domain: { name: 'USDC', version: '2', chainId: inject('chainId'), verifyingContract: params.verifyingContract },
+    domain: {
+      name: 'USDC',
+      version: '2',
+      chainId: inject('chainId'),
+      verifyingContract: params.verifyingContract,
+    },
     types: {
       TransferWithAuthorization: [
         { name: 'from', type: 'address' },
@@ -213,7 +218,8 @@ async function readRedisPrefix(redisUrl: string, prefix: string): Promise<{ keys
       if (type === 'hash') chunks.push(...Object.values(await client.hgetallBuffer(key)));
       if (type === 'list') chunks.push(...(await client.lrangeBuffer(key, 0, -1)));
       if (type === 'set') chunks.push(...(await client.smembersBuffer(key)));
-      if (type === 'zset') chunks.push(Buffer.from((await client.zrange(key, 0, -1, 'WITHSCORES')).join('\n')));
+      if (type === 'zset')
+        chunks.push(Buffer.from((await client.zrange(key, 0, -1, 'WITHSCORES')).join('\n')));
       if (type === 'stream') chunks.push(Buffer.from(JSON.stringify(await client.xrange(key, '-', '+'))));
     }
     return { keys, bytes: Buffer.concat(chunks) };
@@ -272,7 +278,9 @@ describe('key custody canary', () => {
     credentials.push(credentialSecret('read API key', readKey.body.secret));
 
     for (const name of ['laptop', 'server']) {
-      const token = await call(http.post(`/v1/agents/${agent.id}/tokens`).set(bearer(adminKey)).send({ name }));
+      const token = await call(
+        http.post(`/v1/agents/${agent.id}/tokens`).set(bearer(adminKey)).send({ name }),
+      );
       expect(token.status).toBe(201);
       credentials.push(credentialSecret(`agent token ${name}`, token.body.secret));
     }
@@ -306,7 +314,10 @@ describe('key custody canary', () => {
 
     const failures: [request.Test, number][] = [
       [http.post('/v1/agents').set(bearer(adminKey)).send({ name: 42 }), 400],
-      [http.post('/v1/agents').set(bearer(adminKey)).set('Content-Type', 'application/json').send('{"a":'), 400],
+      [
+        http.post('/v1/agents').set(bearer(adminKey)).set('Content-Type', 'application/json').send('{"a":'),
+        400,
+      ],
       [http.get('/v1/agents/not-a-uuid').set(bearer(adminKey)), 400],
       [http.post(`/v1/agents/${agent.id}/faucet`).set(bearer(adminKey)).send({ amount: '-1' }), 400],
       [http.get(`/v1/agents/${randomUUID()}`).set(bearer(adminKey)), 404],
@@ -328,9 +339,18 @@ describe('key custody canary', () => {
     const wallets = harness.app.get(WalletsService);
     signer = await wallets.openSigner({ orgId, agentId: agent.id });
     expect(signer.address).toBe(agent.wallet.address);
-    errorTexts.push(JSON.stringify(signer), inspect(signer, { showHidden: true, depth: 20 }), String(signer));
+    errorTexts.push(
+      JSON.stringify(signer),
+      inspect(signer, { showHidden: true, depth: 20 }),
+      // The signer defines a non-enumerable toString that its type does not declare.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      String(signer),
+    );
 
-    const typedData = transferTypedData({ from: signer.address, verifyingContract: inject('tokenAddress') as Address });
+    const typedData = transferTypedData({
+      from: signer.address,
+      verifyingContract: inject('tokenAddress') as Address,
+    });
     const signature: Hex = await signer.signTypedData(typedData);
     expect(await verifyTypedData({ ...typedData, address: signer.address, signature })).toBe(true);
 
@@ -358,7 +378,9 @@ describe('key custody canary', () => {
     // Broken rows, opened straight through @proco/keys with the app's keyring: each decrypts the
     // real canary ciphertext as far as it can before failing.
     const keyring = harness.app.get(KEYRING);
-    const wallet = await harness.app.get(PrismaService).wallet.findUniqueOrThrow({ where: { agentId: agent.id } });
+    const wallet = await harness.app
+      .get(PrismaService)
+      .wallet.findUniqueOrThrow({ where: { agentId: agent.id } });
     const sealed = {
       address: wallet.address,
       keyCiphertext: Uint8Array.from(wallet.keyCiphertext),
@@ -368,9 +390,30 @@ describe('key custody canary', () => {
     const tampered = Uint8Array.from(sealed.keyCiphertext);
     tampered[20] = (tampered[20] ?? 0) ^ 0x01;
     const attempts: [() => unknown, string][] = [
-      [() => openWalletSigner({ keyring, sealed: { ...sealed, address: '0x000000000000000000000000000000000000dEaD' }, orgId, walletId: wallet.id }), 'wallet_key_mismatch'],
-      [() => openWalletSigner({ keyring, sealed: { ...sealed, keyCiphertext: tampered }, orgId, walletId: wallet.id }), 'decryption_failed'],
-      [() => openWalletSigner({ keyring, sealed, orgId: randomUUID(), walletId: wallet.id }), 'decryption_failed'],
+      [
+        () =>
+          openWalletSigner({
+            keyring,
+            sealed: { ...sealed, address: '0x000000000000000000000000000000000000dEaD' },
+            orgId,
+            walletId: wallet.id,
+          }),
+        'wallet_key_mismatch',
+      ],
+      [
+        () =>
+          openWalletSigner({
+            keyring,
+            sealed: { ...sealed, keyCiphertext: tampered },
+            orgId,
+            walletId: wallet.id,
+          }),
+        'decryption_failed',
+      ],
+      [
+        () => openWalletSigner({ keyring, sealed, orgId: randomUUID(), walletId: wallet.id }),
+        'decryption_failed',
+      ],
     ];
     for (const [attempt, code] of attempts) {
       const error = await thrownBy(async () => attempt());
@@ -412,7 +455,8 @@ describe('key custody canary', () => {
       'error texts': errorTexts.join('\n'),
     };
     for (const [source, haystack] of Object.entries(sources)) expectNoLeak(source, haystack, secrets);
-    for (const secret of secrets) expect(redis.bytes.includes(secret.bytes), `${secret.label} in redis`).toBe(false);
+    for (const secret of secrets)
+      expect(redis.bytes.includes(secret.bytes), `${secret.label} in redis`).toBe(false);
 
     // The dump really holds the canary row: its address and both ciphertexts, as bytea hex.
     expect(dump).toContain(wallet.address);
@@ -423,7 +467,9 @@ describe('key custody canary', () => {
   });
 
   it('stores only ciphertext in the wallets table and no raw secret bytes in any column', async () => {
-    const wallet = await harness.app.get(PrismaService).wallet.findUniqueOrThrow({ where: { agentId: agent.id } });
+    const wallet = await harness.app
+      .get(PrismaService)
+      .wallet.findUniqueOrThrow({ where: { agentId: agent.id } });
     const masterKey = Buffer.from(harness.masterKeyBase64, 'base64');
     const { dataKey, privateKey } = revealWalletKeys({ masterKey, wallet });
     const rows = await readAllRows(harness.database.url);
@@ -444,7 +490,9 @@ describe('key custody canary', () => {
     const canary = walletRows.find((row) => row['id'] === wallet.id);
     expect((canary?.['key_ciphertext'] as Buffer).length).toBe(61);
     expect((canary?.['data_key_ciphertext'] as Buffer).length).toBe(61);
-    expect(binaryColumns).toEqual(expect.arrayContaining(['wallets.key_ciphertext', 'wallets.data_key_ciphertext']));
+    expect(binaryColumns).toEqual(
+      expect.arrayContaining(['wallets.key_ciphertext', 'wallets.data_key_ciphertext']),
+    );
     // Sanity: the byte comparison finds a secret where it is.
     expect(Buffer.concat([randomBytes(7), privateKey, randomBytes(9)]).includes(privateKey)).toBe(true);
   });

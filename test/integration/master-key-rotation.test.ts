@@ -32,7 +32,10 @@ beforeAll(async () => {
     const org = await onlyA.bootstrapOrg(name);
     orgs.push(org);
     for (let index = 0; index < AGENTS_PER_ORG; index += 1) {
-      const created = await http.post('/v1/agents').set(bearer(org.adminKey)).send({ name: `agent-${index}` });
+      const created = await http
+        .post('/v1/agents')
+        .set(bearer(org.adminKey))
+        .send({ name: `agent-${index}` });
       expect(created.status).toBe(201);
       agents.push({ orgId: org.orgId, agentId: created.body.id, address: created.body.wallet.address });
     }
@@ -92,9 +95,9 @@ describe('master-key rotation', () => {
   it('starts with every wallet under key A, readable by the app that also holds B', async () => {
     const before = await walletRows(onlyA);
     expect(before).toHaveLength(agents.length);
-    expect(before.every((wallet) => wallet.kekId === kekIdOf(masterKeyA) && wallet.rewrappedAt === null)).toBe(
-      true,
-    );
+    expect(
+      before.every((wallet) => wallet.kekId === kekIdOf(masterKeyA) && wallet.rewrappedAt === null),
+    ).toBe(true);
     // Readers accept any key of the keyring, so the rotating app serves the old rows before it rewraps.
     const wallets = rotating.app.get(WalletsService);
     for (const agent of agents) await expectSignsAs(await wallets.openSigner(agent), agent.address);
@@ -112,9 +115,9 @@ describe('master-key rotation', () => {
       expect(wallet.kekId).toBe(kekIdOf(masterKeyB));
       expect(wallet.rewrappedAt).toBeInstanceOf(Date);
       expect(Buffer.from(wallet.keyCiphertext).equals(Buffer.from(previous?.keyCiphertext ?? []))).toBe(true);
-      expect(Buffer.from(wallet.dataKeyCiphertext).equals(Buffer.from(previous?.dataKeyCiphertext ?? []))).toBe(
-        false,
-      );
+      expect(
+        Buffer.from(wallet.dataKeyCiphertext).equals(Buffer.from(previous?.dataKeyCiphertext ?? [])),
+      ).toBe(false);
       expect(wallet.address).toBe(previous?.address);
     });
   });
@@ -130,9 +133,9 @@ describe('master-key rotation', () => {
     expect(result).toEqual({ rewrapped: 0, activeKekId: kekIdOf(masterKeyB) });
     const after = await walletRows(rotating);
     after.forEach((wallet, index) => {
-      expect(Buffer.from(wallet.dataKeyCiphertext).equals(Buffer.from(before[index]?.dataKeyCiphertext ?? []))).toBe(
-        true,
-      );
+      expect(
+        Buffer.from(wallet.dataKeyCiphertext).equals(Buffer.from(before[index]?.dataKeyCiphertext ?? [])),
+      ).toBe(true);
     });
   });
 
@@ -167,7 +170,9 @@ describe('master-key rotation', () => {
     for (const org of orgs) {
       const events = await http.get('/v1/audit-events?limit=100').set(bearer(org.adminKey));
       expect(events.status).toBe(200);
-      const rewrapped = events.body.items.filter((event: { action: string }) => event.action === 'wallet.rewrapped');
+      const rewrapped = events.body.items.filter(
+        (event: { action: string }) => event.action === 'wallet.rewrapped',
+      );
       const expected = wallets.filter((wallet) => wallet.orgId === org.orgId);
       expect(rewrapped).toHaveLength(AGENTS_PER_ORG);
       expect(rewrapped.map((event: { subject: { id: string } }) => event.subject.id).sort()).toEqual(
@@ -186,7 +191,9 @@ describe('master-key rotation', () => {
 
   it('answers an unknown agent with agent_not_found rather than a key error', async () => {
     const wallets = rotating.app.get(WalletsService);
-    await expect(wallets.openSigner({ orgId: orgs[0]?.orgId ?? '', agentId: randomUUID() })).rejects.toMatchObject({
+    await expect(
+      wallets.openSigner({ orgId: orgs[0]?.orgId ?? '', agentId: randomUUID() }),
+    ).rejects.toMatchObject({
       code: 'agent_not_found',
     });
   });

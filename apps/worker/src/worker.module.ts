@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
 import { PersistenceModule } from '@proco/persistence';
-import { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { MAINTENANCE_QUEUE } from './jobs';
@@ -37,10 +36,12 @@ export class WorkerModule {
           useFactory: (resolved: ProcoConfig) => ({
             prefix: `${resolved.redis.prefix}:bull`,
             // BullMQ workers block on Redis, so they need `maxRetriesPerRequest: null`.
-            connection: new Redis(resolved.redis.url, {
+            connection: {
+              // Options, not a client: BullMQ closes only the connections it creates itself.
+              url: resolved.redis.url,
               maxRetriesPerRequest: null,
               connectTimeout: QUEUE_CONNECT_TIMEOUT_MS,
-            }),
+            },
           }),
         }),
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),

@@ -57,12 +57,7 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
   const workingDirectory = params.workingDirectory ?? process.cwd();
   const issues: ConfigIssue[] = [];
 
-  const parsed = EnvironmentVariablesSchema.safeParse(environment);
-  if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, (path) => path[0] ?? 'environment'));
-    throw new ConfigError(issues);
-  }
-  const variables = parsed.data;
+  const variables = parseVariables(environment, issues);
   const resolvePath = (path: string): string => (isAbsolute(path) ? path : resolve(workingDirectory, path));
 
   const masterKeys = readMasterKeys({ variables, resolvePath, issues });
@@ -97,6 +92,24 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
     },
   };
   return deepFreeze(config);
+}
+
+/**
+ * Parses each variable on its own, so one bad variable does not hide the others: a variable that
+ * fails is recorded and replaced by its default, and reading goes on (keys, networks file) so the
+ * final error lists every problem.
+ */
+function parseVariables(
+  environment: Readonly<Record<string, string | undefined>>,
+  issues: ConfigIssue[],
+): EnvironmentVariables {
+  const parsed = EnvironmentVariablesSchema.safeParse(environment);
+  if (parsed.success) return parsed.data;
+  issues.push(...zodIssues(parsed.error, (path) => path[0] ?? 'environment'));
+  const failed = new Set(parsed.error.issues.map((issue) => String(issue.path[0])));
+  const patched = Object.fromEntries(Object.entries(environment).filter(([name]) => !failed.has(name)));
+  // Every failed variable is optional or has a default, so the patched set always parses.
+  return EnvironmentVariablesSchema.parse(patched);
 }
 
 function zodIssues(error: z.ZodError, variableOf: (path: readonly string[]) => string): ConfigIssue[] {
@@ -237,7 +250,11 @@ function readNetworks({
   }
   const parsed = NetworksFileSchema.safeParse(raw);
   if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, (segments) => `PROCO_NETWORKS_FILE ${segments.join('.')}`));
+    issues.push(
+      ...zodIssues(parsed.error, (segments) =>
+        segments.length === 0 ? 'PROCO_NETWORKS_FILE' : `PROCO_NETWORKS_FILE ${segments.join('.')}`,
+      ),
+    );
     return undefined;
   }
   // Each network's RPC URL can be overridden without editing the file, e.g. in docker-compose:

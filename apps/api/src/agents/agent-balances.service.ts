@@ -48,8 +48,10 @@ export class AgentBalancesService {
       if (result?.status === 'fulfilled') {
         balances.push(...result.value);
       } else {
+        // Only the error's name: viem messages quote the RPC URL, which often embeds an API key.
         const reason: unknown = result?.reason;
-        this.logger.warn({ network: network.config.id, err: reason }, 'balance read failed');
+        const error = reason instanceof Error ? reason.name : 'unknown';
+        this.logger.warn({ network: network.config.id, error }, 'balance read failed');
         unavailable.push({ network: network.config.id, code: 'rpc_unavailable' });
       }
     });

@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { AuditLogRepository } from '@proco/persistence';
 import { type Job } from 'bullmq';
 import { type JobOf, MAINTENANCE_QUEUE } from '../jobs';
@@ -14,11 +14,19 @@ export type AuditVerificationOutcome =
  * Retrying is safe: verification only reads.
  */
 @Processor(MAINTENANCE_QUEUE, { concurrency: 1 })
-export class AuditVerificationProcessor extends WorkerHost {
+export class AuditVerificationProcessor extends WorkerHost implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditVerificationProcessor.name);
 
   constructor(private readonly audit: AuditLogRepository) {
     super();
+  }
+
+  /**
+   * Stops taking jobs and waits for the running one before modules are destroyed: Prisma
+   * disconnects in `onModuleDestroy`, which runs before BullMQ's own shutdown hook.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job<JobOf<'audit.verify-chain'>>): Promise<AuditVerificationOutcome> {
