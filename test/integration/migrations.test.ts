@@ -244,8 +244,8 @@ async function insertAuditEvent(url: string, sequence: bigint): Promise<void> {
   const hash = createHash('sha256').update(`event-${sequence}`).digest();
   await query(
     url,
-    `INSERT INTO audit_events (sequence, actor_type, action, subject_type, occurred_at, previous_hash, hash)
-     VALUES ($1, 'system', 'test.inserted', 'test', now(), $2, $3)`,
+    `INSERT INTO audit_events (chain, sequence, actor_type, action, subject_type, occurred_at, previous_hash, hash)
+     VALUES ('system', $1, 'system', 'test.inserted', 'test', now(), $2, $3)`,
     [sequence.toString(), Buffer.alloc(32), hash],
   );
 }

@@ -20,6 +20,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 /** A verification of a few rows takes milliseconds; this bounds a hung worker. */
 const JOB_TIMEOUT_MS = 15_000;
 const SEEDED_EVENTS = 5;
+const ORG_EVENTS = 2;
+const ORG_ID = randomUUID();
 const REDIS_SCAN_COUNT = 500;
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -142,7 +144,7 @@ describe('worker', () => {
     expect(keys.every((key) => key.startsWith(`${prefix}:bull:${MAINTENANCE_QUEUE}:`))).toBe(true);
   });
 
-  it('verifies an intact chain and reports its length and head hash', async () => {
+  it('verifies every intact chain and reports how many events it checked', async () => {
     if (app === undefined) throw new Error('the worker did not start');
     const prisma = app.get(PrismaService);
     const audit = app.get(AuditLogRepository);
@@ -157,13 +159,25 @@ describe('worker', () => {
         }),
       );
     }
-    const head = await prisma.auditEvent.findFirstOrThrow({ orderBy: { sequence: 'desc' } });
+    // A second chain: an org's events are chained apart from the system's.
+    for (let index = 0; index < ORG_EVENTS; index += 1) {
+      await prisma.$transaction((tx) =>
+        audit.append(tx, {
+          orgId: ORG_ID,
+          actor: { type: 'cli' },
+          action: 'worker_test.org',
+          subject: { type: 'test' },
+        }),
+      );
+    }
 
     const outcome = await runVerification();
     expect(outcome).toEqual({
       ok: true,
-      count: SEEDED_EVENTS,
-      headHash: Buffer.from(head.hash).toString('hex'),
+      chains: 2,
+      events: SEEDED_EVENTS + ORG_EVENTS,
+      brokenChains: 0,
+      broken: [],
     });
   });
 
@@ -177,20 +191,26 @@ describe('worker', () => {
     const forgedSequence = SEEDED_EVENTS + 1;
     await withDatabase(async (client) => {
       const head = await client.query<{ hash: Buffer }>(
-        'SELECT hash FROM audit_events ORDER BY sequence DESC LIMIT 1',
+        "SELECT hash FROM audit_events WHERE chain = 'system' ORDER BY sequence DESC LIMIT 1",
       );
       // A well-linked row (right sequence, right previous hash) whose own hash is made up.
       await client.query(
         `INSERT INTO audit_events
-           (sequence, org_id, actor_type, actor_id, action, subject_type, subject_id, data, request_id,
+           (chain, sequence, org_id, actor_type, actor_id, action, subject_type, subject_id, data, request_id,
             occurred_at, previous_hash, hash)
-         VALUES ($1, NULL, 'system', NULL, 'forged.event', 'test', NULL, '{}', NULL, now(), $2, $3)`,
+         VALUES ('system', $1, NULL, 'system', NULL, 'forged.event', 'test', NULL, '{}', NULL, now(), $2, $3)`,
         [forgedSequence, head.rows[0]?.hash, randomBytes(32)],
       );
     });
 
     const outcome = await runVerification();
-    expect(outcome).toEqual({ ok: false, brokenAtSequence: String(forgedSequence), reason: 'hash_mismatch' });
+    expect(outcome).toEqual({
+      ok: false,
+      chains: 2,
+      events: ORG_EVENTS,
+      brokenChains: 1,
+      broken: [{ chain: 'system', brokenAtSequence: String(forgedSequence), reason: 'hash_mismatch' }],
+    });
   });
 
   // BullMQ closes only connections it created from options; a shared client would outlive close().

@@ -1,5 +1,12 @@
 // Public API of @proco/persistence: PostgreSQL and Redis adapters.
-export { AUDIT_CHAIN_LOCK_KEY, AUDIT_VERIFY_PAGE_SIZE, AuditLogRepository } from './audit-log.repository';
+export {
+  AUDIT_CHAIN_LOCK_CLASS,
+  AUDIT_CHAINS_PAGE_SIZE,
+  AUDIT_VERIFY_PAGE_SIZE,
+  auditChainOf,
+  AuditLogRepository,
+  SYSTEM_AUDIT_CHAIN,
+} from './audit-log.repository';
 export type { AppendAuditEventParams, AuditActor } from './audit-log.repository';
 export { CredentialRepository, LAST_USED_RESOLUTION_MS } from './credential.repository';
 export type { CredentialMatch } from './credential.repository';

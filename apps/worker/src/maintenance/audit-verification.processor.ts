@@ -4,14 +4,28 @@ import { AuditLogRepository } from '@proco/persistence';
 import { type Job } from 'bullmq';
 import { type JobOf, MAINTENANCE_QUEUE } from '../jobs';
 
+/** Broken chains listed in one outcome; the count beyond it is still reported. */
+export const BROKEN_CHAINS_REPORTED_MAX = 100;
+
+/** One chain that failed verification. */
+export interface BrokenAuditChain {
+  readonly chain: string;
+  readonly brokenAtSequence: string;
+  readonly reason: string;
+}
+
 /** What one verification run found, stored as the job's return value. */
-export type AuditVerificationOutcome =
-  | { readonly ok: true; readonly count: number; readonly headHash: string }
-  | { readonly ok: false; readonly brokenAtSequence: string; readonly reason: string };
+export interface AuditVerificationOutcome {
+  readonly ok: boolean;
+  readonly chains: number;
+  readonly events: number;
+  readonly brokenChains: number;
+  readonly broken: readonly BrokenAuditChain[];
+}
 
 /**
- * Re-verifies the audit hash chain on a schedule, so tampering is noticed even when nobody asks.
- * Retrying is safe: verification only reads.
+ * Re-verifies every org's audit hash chain on a schedule, so tampering is noticed even when
+ * nobody asks. Retrying is safe: verification only reads.
  */
 @Processor(MAINTENANCE_QUEUE, { concurrency: 1 })
 export class AuditVerificationProcessor extends WorkerHost implements BeforeApplicationShutdown {
@@ -30,15 +44,36 @@ export class AuditVerificationProcessor extends WorkerHost implements BeforeAppl
   }
 
   async process(job: Job<JobOf<'audit.verify-chain'>>): Promise<AuditVerificationOutcome> {
-    const result = await this.audit.verifyChain();
-    if (!result.ok) {
-      this.logger.error(
-        { jobId: job.id, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason },
-        'audit chain broken',
-      );
-      return { ok: false, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason };
+    let chains = 0;
+    let events = 0;
+    let brokenChains = 0;
+    const broken: BrokenAuditChain[] = [];
+    for await (const page of this.audit.listChains()) {
+      for (const chain of page) {
+        chains += 1;
+        const result = await this.audit.verifyChain(chain);
+        if (result.ok) {
+          events += result.count;
+          continue;
+        }
+        brokenChains += 1;
+        if (broken.length < BROKEN_CHAINS_REPORTED_MAX) {
+          broken.push({ chain, brokenAtSequence: result.brokenAtSequence.toString(), reason: result.reason });
+        }
+      }
     }
-    this.logger.log({ jobId: job.id, count: result.count }, 'audit chain verified');
-    return { ok: true, count: result.count, headHash: Buffer.from(result.headHash).toString('hex') };
+    const outcome: AuditVerificationOutcome = {
+      ok: brokenChains === 0,
+      chains,
+      events,
+      brokenChains,
+      broken,
+    };
+    if (outcome.ok) {
+      this.logger.log({ jobId: job.id, chains, events }, 'audit chains verified');
+    } else {
+      this.logger.error({ jobId: job.id, chains, brokenChains, broken }, 'audit chain broken');
+    }
+    return outcome;
   }
 }

@@ -97,6 +97,7 @@ CREATE TABLE "assets" (
 
 -- CreateTable
 CREATE TABLE "audit_events" (
+    "chain" VARCHAR(64) NOT NULL,
     "sequence" BIGINT NOT NULL,
     "org_id" UUID,
     "actor_type" VARCHAR(32) NOT NULL,
@@ -110,7 +111,7 @@ CREATE TABLE "audit_events" (
     "previous_hash" BYTEA NOT NULL,
     "hash" BYTEA NOT NULL,
 
-    CONSTRAINT "audit_events_pkey" PRIMARY KEY ("sequence")
+    CONSTRAINT "audit_events_pkey" PRIMARY KEY ("chain","sequence")
 );
 
 -- CreateIndex
@@ -148,9 +149,6 @@ CREATE UNIQUE INDEX "networks_chain_id_key" ON "networks"("chain_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "audit_events_hash_key" ON "audit_events"("hash");
-
--- CreateIndex
-CREATE INDEX "audit_events_org_id_sequence_idx" ON "audit_events"("org_id", "sequence");
 
 -- AddForeignKey
 ALTER TABLE "operator_api_keys" ADD CONSTRAINT "operator_api_keys_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "orgs"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
