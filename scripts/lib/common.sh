@@ -12,7 +12,9 @@ fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 ensure_dependencies() {
   if [ ! -d "$PROCO_ROOT/node_modules" ] || [ "$PROCO_ROOT/package-lock.json" -nt "$PROCO_ROOT/node_modules/.package-lock.json" ]; then
     say "Installing dependencies (npm ci)"
-    (cd "$PROCO_ROOT" && npm ci --no-audit --no-fund) || fail "npm ci failed"
+    # No dependency needs its install script (binaries come as optional packages), and some
+    # scripts try to download engines, which fails offline.
+    (cd "$PROCO_ROOT" && npm ci --no-audit --no-fund --ignore-scripts) || fail "npm ci failed"
   fi
 }
 
@@ -39,17 +41,56 @@ wait_for_port() {
   return 1
 }
 
+# Tries a real login to the server's `postgres` database (the target may not exist yet) and prints
+# "ok", "auth" (the server refused the credentials) or "error: …".
+postgres_login() {
+  (cd "$PROCO_ROOT" && node -e '
+    const { Client } = require("pg");
+    const url = new URL(process.argv[1]); url.pathname = "/postgres";
+    const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+    client.connect().then(
+      () => client.end().then(() => process.stdout.write("ok")),
+      (error) => {
+        const auth = error.code === "28P01" || /password|SASL/i.test(error.message);
+        process.stdout.write(auth ? "auth" : `error: ${error.message}`);
+      });' "$DATABASE_URL")
+}
+
+# A stock Debian cluster asks TCP clients for a password, and a fresh role has none. As root on a
+# local server we give the postgres role one and use it; otherwise we say exactly what to run.
+ensure_postgres_login() {
+  local host result
+  host=$(url_host "$DATABASE_URL")
+  result=$(postgres_login)
+  [ "$result" = "ok" ] && return 0
+  if [ "$result" = "auth" ] && [ "$(id -u)" = 0 ] && { [ "$host" = "127.0.0.1" ] || [ "$host" = "localhost" ]; } \
+    && command -v psql >/dev/null 2>&1 && id postgres >/dev/null 2>&1; then
+    say "PostgreSQL wants a password over TCP: setting one for the postgres role (local server, running as root)"
+    local port
+    port=$(url_port "$DATABASE_URL" 5432)
+    su postgres -c "psql -q -p $port -c \"ALTER ROLE postgres PASSWORD 'postgres'\"" >/dev/null
+    export DATABASE_URL="postgresql://postgres:postgres@$host:$port/$(node -e 'process.stdout.write(new URL(process.argv[1]).pathname.slice(1))' "$DATABASE_URL")"
+    [ "$(postgres_login)" = "ok" ] && return 0
+  fi
+  if [ "$result" = "auth" ]; then
+    fail "PostgreSQL refused the login in DATABASE_URL. Give the role a password and use it, e.g.:
+  sudo -u postgres psql -c \"ALTER ROLE postgres PASSWORD 'postgres'\"
+  export DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/proco"
+  fi
+  fail "cannot log in to PostgreSQL: ${result#error: }"
+}
+
 ensure_postgres() {
   local host port
   host=$(url_host "$DATABASE_URL"); port=$(url_port "$DATABASE_URL" 5432)
-  port_open "$host" "$port" && return 0
+  port_open "$host" "$port" && { ensure_postgres_login; return 0; }
   if [ "$host" = "127.0.0.1" ] || [ "$host" = "localhost" ]; then
     if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
       say "Starting the local PostgreSQL cluster"
       for version in /etc/postgresql/*; do
         pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start >/dev/null 2>&1 || true
       done
-      wait_for_port "$host" "$port" 30 && return 0
+      wait_for_port "$host" "$port" 30 && { ensure_postgres_login; return 0; }
     fi
   fi
   fail "PostgreSQL is not reachable at $host:$port. Start it (Debian: apt-get install -y postgresql && pg_ctlcluster 15 main start; or: docker compose up -d postgres) or set DATABASE_URL."
