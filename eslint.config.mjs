@@ -3,7 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const pureLibraries = ['libs/keys/src/**/*.ts', 'libs/audit/src/**/*.ts'];
+const pureLibraries = [
+  'libs/keys/src/**/*.ts',
+  'libs/audit/src/**/*.ts',
+  'libs/x402/src/**/*.ts',
+  'libs/policy/src/**/*.ts',
+  'libs/ledger/src/**/*.ts',
+];
 
 export default tseslint.config(
   {
@@ -66,7 +72,6 @@ export default tseslint.config(
             'ioredis',
             '@proco/persistence',
             '@proco/config',
-            '@proco/http',
           ],
         },
       ],

@@ -10,9 +10,11 @@ const alias = {
   '@proco/config': here('./libs/config/src/index.ts'),
   '@proco/keys': here('./libs/keys/src/index.ts'),
   '@proco/audit': here('./libs/audit/src/index.ts'),
+  '@proco/x402': here('./libs/x402/src/index.ts'),
+  '@proco/policy': here('./libs/policy/src/index.ts'),
+  '@proco/ledger': here('./libs/ledger/src/index.ts'),
   '@proco/evm': here('./libs/evm/src/index.ts'),
   '@proco/persistence': here('./libs/persistence/src/index.ts'),
-  '@proco/http': here('./libs/http/src/index.ts'),
 };
 
 // SWC keeps decorator metadata, which Nest's dependency injection needs and esbuild drops.

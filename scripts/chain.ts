@@ -18,7 +18,10 @@ function readPort(): number {
 
 async function main(): Promise<void> {
   const host = process.env.PROCO_CHAIN_HOST;
-  const chain = await startLocalChain({ port: readPort(), ...(host === undefined || host === '' ? {} : { host }) });
+  const chain = await startLocalChain({
+    port: readPort(),
+    ...(host === undefined || host === '' ? {} : { host }),
+  });
   const lines = [
     `RPC URL           ${chain.rpcUrl}`,
     `chain id          ${chain.chainId} (eip155:${chain.chainId})`,

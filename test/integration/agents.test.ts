@@ -2,7 +2,12 @@
 // freeze, tenant isolation) through the real HTTP API on PostgreSQL, Redis and anvil.
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setNativeBalance } from '@proco/evm';
+import { PrismaService } from '@proco/persistence';
+import { type Address } from 'viem';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FAUCET_NATIVE_AMOUNT_WEI } from '../../apps/api/src/agents/agent-faucet.service';
+import { AGENT_TOKENS_PER_AGENT_MAX } from '../../apps/api/src/agents/agent-tokens.service';
 import { WalletsService } from '../../apps/api/src/wallets/wallets.service';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 
@@ -84,6 +89,27 @@ describe('agents and wallets', () => {
     expect(after.body.unavailable).toEqual([]);
   });
 
+  it('raises a low native balance to the faucet amount and never lowers a higher one', async () => {
+    const nativeOf = async (agentId: string): Promise<bigint> => {
+      const response = await http.get(`/v1/agents/${agentId}/balances`).set(bearer(orgA.adminKey));
+      const native = response.body.balances.find((balance: { asset: string }) => balance.asset === 'native');
+      return BigInt(native.amount);
+    };
+    const poor = await createAgent(orgA.adminKey);
+    const rich = await createAgent(orgA.adminKey);
+    const richWei = 5n * FAUCET_NATIVE_AMOUNT_WEI;
+    await setNativeBalance({
+      rpcUrl: inject('rpcUrl'),
+      address: rich.wallet.address as Address,
+      amountWei: richWei,
+    });
+    for (const agent of [poor, rich]) {
+      await http.post(`/v1/agents/${agent.id}/faucet`).set(bearer(orgA.adminKey)).send({}).expect(200);
+    }
+    expect(await nativeOf(poor.id)).toBe(FAUCET_NATIVE_AMOUNT_WEI);
+    expect(await nativeOf(rich.id)).toBe(richWei);
+  });
+
   it('freezes an agent, which then cannot sign, and unfreezes it', async () => {
     const agent = await createAgent(orgA.adminKey);
     const wallets = harness.app.get(WalletsService);
@@ -130,6 +156,36 @@ describe('agents and wallets', () => {
     expect(mine.body.status).toBe('active');
     const auditAfter = await harness.app.get(WalletsService)['prisma'].auditEvent.count();
     expect(auditAfter).toBe(auditBefore);
+  });
+
+  it("answers revoking another org's agent token or API key with 404 and changes nothing", async () => {
+    const prisma = harness.app.get(PrismaService);
+    const agent = await createAgent(orgA.adminKey, 'private-tokens');
+    const token = await http
+      .post(`/v1/agents/${agent.id}/tokens`)
+      .set(bearer(orgA.adminKey))
+      .send({ name: 'private token' });
+    const key = await http
+      .post('/v1/api-keys')
+      .set(bearer(orgA.adminKey))
+      .send({ name: 'private key', scope: 'read' });
+    expect([token.status, key.status]).toEqual([201, 201]);
+    const auditBefore = await prisma.auditEvent.count();
+    for (const [call, code] of [
+      [http.delete(`/v1/agents/${agent.id}/tokens/${token.body.id}`), 'agent_token_not_found'],
+      [http.delete(`/v1/api-keys/${key.body.id}`), 'api_key_not_found'],
+    ] as const) {
+      const response = await call.set(bearer(orgB.adminKey));
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.body.code).toBe(code);
+    }
+    const tokenRow = await prisma.agentToken.findUniqueOrThrow({ where: { id: token.body.id } });
+    const keyRow = await prisma.operatorApiKey.findUniqueOrThrow({ where: { id: key.body.id } });
+    expect([tokenRow.revokedAt, keyRow.revokedAt]).toEqual([null, null]);
+    await http.get('/v1/agent/me').set(bearer(token.body.secret)).expect(200);
+    await http.get('/v1/org').set(bearer(key.body.secret)).expect(200);
+    expect(await prisma.auditEvent.count()).toBe(auditBefore);
   });
 });
 
@@ -224,5 +280,88 @@ describe('audit log', () => {
 
     const verification = await http.get('/v1/audit-events/verification').set(bearer(orgA.adminKey));
     expect(verification.body).toMatchObject({ ok: true, count: expect.any(Number) });
+
+    // Each org's chain is its own: B's verification counts exactly B's events, numbered from 1.
+    const ownEvents = await http.get('/v1/audit-events?limit=200').set(bearer(orgB.adminKey));
+    const ownVerification = await http.get('/v1/audit-events/verification').set(bearer(orgB.adminKey));
+    expect(ownVerification.body.count).toBe(ownEvents.body.items.length);
+    expect(ownEvents.body.items.at(-1).sequence).toBe('1');
+  });
+});
+
+describe('concurrent writes', () => {
+  const PARALLEL_REQUESTS = 8;
+  const TOKEN_CREATES = 2 * AGENT_TOKENS_PER_AGENT_MAX;
+
+  async function auditActions(action: string, subjectId: string): Promise<number> {
+    return harness.app.get(PrismaService).auditEvent.count({ where: { action, subjectId } });
+  }
+
+  it(`never lets ${TOKEN_CREATES} parallel creates exceed the live-token limit`, async () => {
+    const agent = await createAgent(orgA.adminKey);
+    const responses = await Promise.all(
+      Array.from({ length: TOKEN_CREATES }, (_, index) =>
+        http
+          .post(`/v1/agents/${agent.id}/tokens`)
+          .set(bearer(orgA.adminKey))
+          .send({ name: `parallel-${index}` }),
+      ),
+    );
+    const created = responses.filter((response) => response.status === 201);
+    const refused = responses.filter((response) => response.status === 409);
+    expect(created).toHaveLength(AGENT_TOKENS_PER_AGENT_MAX);
+    expect(refused).toHaveLength(TOKEN_CREATES - AGENT_TOKENS_PER_AGENT_MAX);
+    expect(refused.every((response) => response.body.code === 'agent_token_limit_reached')).toBe(true);
+    const live = await harness.app
+      .get(PrismaService)
+      .agentToken.count({ where: { agentId: agent.id, revokedAt: null } });
+    expect(live).toBe(AGENT_TOKENS_PER_AGENT_MAX);
+  });
+
+  it('revokes an agent token once under parallel DELETEs', async () => {
+    const agent = await createAgent(orgA.adminKey);
+    const token = await http
+      .post(`/v1/agents/${agent.id}/tokens`)
+      .set(bearer(orgA.adminKey))
+      .send({ name: 'raced' });
+    const responses = await Promise.all(
+      Array.from({ length: PARALLEL_REQUESTS }, () =>
+        http.delete(`/v1/agents/${agent.id}/tokens/${token.body.id}`).set(bearer(orgA.adminKey)),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(PARALLEL_REQUESTS).fill(200));
+    const revokedAt = new Set(responses.map((response) => response.body.revokedAt as unknown));
+    expect(revokedAt.size).toBe(1);
+    expect([...revokedAt][0]).toEqual(expect.any(String));
+    expect(await auditActions('agent_token.revoked', token.body.id)).toBe(1);
+  });
+
+  it('revokes an API key once under parallel DELETEs', async () => {
+    const key = await http
+      .post('/v1/api-keys')
+      .set(bearer(orgA.adminKey))
+      .send({ name: 'raced', scope: 'read' });
+    const responses = await Promise.all(
+      Array.from({ length: PARALLEL_REQUESTS }, () =>
+        http.delete(`/v1/api-keys/${key.body.id}`).set(bearer(orgA.adminKey)),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(PARALLEL_REQUESTS).fill(200));
+    const revokedAt = new Set(responses.map((response) => response.body.revokedAt as unknown));
+    expect(revokedAt.size).toBe(1);
+    expect([...revokedAt][0]).toEqual(expect.any(String));
+    expect(await auditActions('api_key.revoked', key.body.id)).toBe(1);
+  });
+
+  it('records one agent.frozen event under parallel freezes', async () => {
+    const agent = await createAgent(orgA.adminKey);
+    const responses = await Promise.all(
+      Array.from({ length: PARALLEL_REQUESTS }, () =>
+        http.patch(`/v1/agents/${agent.id}`).set(bearer(orgA.adminKey)).send({ status: 'frozen' }),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(PARALLEL_REQUESTS).fill(200));
+    expect(await auditActions('agent.frozen', agent.id)).toBe(1);
+    expect(await auditActions('agent.updated', agent.id)).toBe(PARALLEL_REQUESTS - 1);
   });
 });

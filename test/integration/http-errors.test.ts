@@ -1,8 +1,10 @@
-// Goal: bad input of every kind gets a 4xx application/problem+json with a stable code, never a
-// 5xx, and writes nothing; health, readiness, metrics and the OpenAPI document are served.
+// Goal: bad input of every kind (text PostgreSQL could not store included) gets a 4xx
+// application/problem+json with a stable code, never a 5xx, and writes nothing; health,
+// readiness, metrics and the OpenAPI document are served.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '@proco/persistence';
+import { classifyInfrastructureError } from '../../apps/api/src/common/classify-infrastructure-error';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 
 let harness: ApiHarness;
@@ -11,6 +13,8 @@ let adminKey: string;
 let agentId: string;
 
 const BODY_LIMIT_BYTES = 2_048;
+// Port 1 (tcpmux) is privileged and unused on test machines, so connecting is refused at once.
+const CLOSED_PORT = 1;
 
 beforeAll(async () => {
   harness = await startApiHarness({ environment: { PROCO_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) } });
@@ -87,6 +91,67 @@ const cases: BadCase[] = [
         .send('{"name":"x","metadata":{"__proto__":"y"}}'),
     status: 400,
     code: 'malformed_json',
+  },
+  {
+    name: 'NUL in a name',
+    send: () => http.post('/v1/agents').set(auth()).send({ name: 'a\u0000b' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in a metadata value',
+    send: () =>
+      http
+        .post('/v1/agents')
+        .set(auth())
+        .send({ name: 'x', metadata: { team: 'a\u0000b' } }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in a metadata key',
+    send: () =>
+      http
+        .post('/v1/agents')
+        .set(auth())
+        .send({ name: 'x', metadata: { 'te\u0000am': 'a' } }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in a renamed agent',
+    send: () => http.patch(`/v1/agents/${agentId}`).set(auth()).send({ name: '\u0000' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'lone surrogate in a name',
+    send: () =>
+      http
+        .post('/v1/agents')
+        .set(auth())
+        .set('Content-Type', 'application/json')
+        .send('{"name":"a\\ud800b"}'),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in the name filter',
+    send: () => http.get('/v1/agents?name=%00').set(auth()),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in an API key name',
+    send: () => http.post('/v1/api-keys').set(auth()).send({ name: 'a\u0000b', scope: 'read' }),
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
+    name: 'NUL in an agent token name',
+    send: () => http.post(`/v1/agents/${agentId}/tokens`).set(auth()).send({ name: 'a\u0000b' }),
+    status: 400,
+    code: 'validation_failed',
   },
   {
     name: 'malformed JSON',
@@ -207,6 +272,37 @@ describe('bad input', () => {
     const fields = (response.body.errors as { field: string }[]).map((error) => error.field);
     expect(fields).toEqual(expect.arrayContaining(['name', 'metadata.bad key']));
     expect(response.body.errors.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('text the database could store', () => {
+  it('accepts constructor and prototype as ordinary metadata keys', async () => {
+    const metadata = { constructor: 'kept', prototype: 'kept too' };
+    const created = await http.post('/v1/agents').set(auth()).send({ name: 'keys', metadata });
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).toEqual(metadata);
+  });
+
+  it('classifies what PostgreSQL really raises for unstorable text, and an unreachable database', async () => {
+    const prisma = harness.app.get(PrismaService);
+    const [nulText, nulJson] = await Promise.all([
+      prisma.agent.findMany({ where: { name: { contains: '\u0000' } } }).catch((error: unknown) => error),
+      prisma.agent
+        .updateMany({ where: { id: agentId }, data: { metadata: { team: '\u0000' } } })
+        .catch((error: unknown) => error),
+    ]);
+    expect(classifyInfrastructureError(nulText)).toBe('client_input');
+    expect(classifyInfrastructureError(nulJson)).toBe('client_input');
+    const unreachable = new PrismaService({
+      ...harness.config,
+      database: { ...harness.config.database, url: `postgresql://postgres@127.0.0.1:${CLOSED_PORT}/none` },
+    });
+    try {
+      const error = await unreachable.agent.count().catch((thrown: unknown) => thrown);
+      expect(classifyInfrastructureError(error)).toBe('unavailable');
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 });
 

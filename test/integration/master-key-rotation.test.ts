@@ -1,7 +1,8 @@
 // Goal: master-key rotation without downtime on one real database. Wallets sealed under key A are
 // re-wrapped under key B by an app holding B (active) and A (previous); rotation is idempotent,
 // every wallet stays openable with B alone and becomes unopenable with A alone (a typed
-// wallet_unavailable caused by kek_unknown), and each re-wrap is an audited, verifiable event.
+// wallet_unavailable caused by kek_unknown), each re-wrap is an audited, verifiable event, and a
+// wallet under a master key the keyring lacks is skipped and reported instead of stopping the run.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { deriveKekId, KeysError, type WalletSigner } from '@proco/keys';
 import { PrismaService } from '@proco/persistence';
@@ -106,7 +107,12 @@ describe('master-key rotation', () => {
   it('re-wraps every data key under B, leaving the wallet key ciphertext untouched', async () => {
     const before = await walletRows(rotating);
     const result = await rotating.app.get(WalletsService).rotateMasterKey();
-    expect(result).toEqual({ rewrapped: agents.length, activeKekId: kekIdOf(masterKeyB) });
+    expect(result).toEqual({
+      rewrapped: agents.length,
+      skipped: [],
+      skippedCount: 0,
+      activeKekId: kekIdOf(masterKeyB),
+    });
 
     const after = await walletRows(rotating);
     expect(after.map((wallet) => wallet.id)).toEqual(before.map((wallet) => wallet.id));
@@ -130,7 +136,7 @@ describe('master-key rotation', () => {
   it('re-wraps nothing on a second run', async () => {
     const before = await walletRows(rotating);
     const result = await rotating.app.get(WalletsService).rotateMasterKey();
-    expect(result).toEqual({ rewrapped: 0, activeKekId: kekIdOf(masterKeyB) });
+    expect(result).toEqual({ rewrapped: 0, skipped: [], skippedCount: 0, activeKekId: kekIdOf(masterKeyB) });
     const after = await walletRows(rotating);
     after.forEach((wallet, index) => {
       expect(
@@ -188,6 +194,47 @@ describe('master-key rotation', () => {
       // Each org verifies its own chain: org.created, its agents' agent.created and wallet.rewrapped.
       expect(verification.body).toMatchObject({ ok: true, count: 1 + 2 * AGENTS_PER_ORG });
     }
+  });
+
+  it('skips and reports a wallet under a master key it does not hold, and re-wraps the rest', async () => {
+    const masterKeyC = randomBytes(32).toString('base64');
+    const org = orgs[0];
+    if (org === undefined) throw new Error('no org');
+    // Two new wallets under A (one before and one after the C wallet in creation order) and one
+    // under C, which neither A nor B can unwrap.
+    const createIn = async (harness: ApiHarness, name: string): Promise<string> => {
+      const created = await request(harness.app.getHttpServer())
+        .post('/v1/agents')
+        .set(bearer(org.adminKey))
+        .send({ name });
+      expect(created.status).toBe(201);
+      return created.body.id as string;
+    };
+    await createIn(onlyA, 'late-a-1');
+    const onlyC = await startApiHarness({ database: onlyA.database, masterKeyBase64: masterKeyC });
+    let cAgentId: string;
+    try {
+      cAgentId = await createIn(onlyC, 'under-c');
+    } finally {
+      await onlyC.close();
+    }
+    await createIn(onlyA, 'late-a-2');
+    const prisma = rotating.app.get(PrismaService);
+    const cWallet = await prisma.wallet.findUniqueOrThrow({ where: { agentId: cAgentId } });
+    const wallets = rotating.app.get(WalletsService);
+
+    const first = await wallets.rotateMasterKey();
+    expect(first).toEqual({
+      rewrapped: 2,
+      skipped: [{ walletId: cWallet.id, kekId: kekIdOf(masterKeyC) }],
+      skippedCount: 1,
+      activeKekId: kekIdOf(masterKeyB),
+    });
+    // A rerun does not stop at the same row either; it just reports it again.
+    const second = await wallets.rotateMasterKey();
+    expect(second).toEqual({ ...first, rewrapped: 0 });
+    const remaining = await prisma.wallet.findMany({ where: { kekId: { not: kekIdOf(masterKeyB) } } });
+    expect(remaining.map((wallet) => wallet.id)).toEqual([cWallet.id]);
   });
 
   it('answers an unknown agent with agent_not_found rather than a key error', async () => {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { MULTICALL3_ADDRESS } from '@proco/evm';
 import { erc20Abi, getAddress } from 'viem';
 import { type OperatorPrincipal } from '../auth/principal';
 import { NetworkRegistryService, type RegisteredNetwork } from '../networks/network-registry.service';
@@ -59,17 +60,21 @@ export class AgentBalancesService {
   }
 }
 
+/**
+ * Two RPC calls per network whatever the number of assets: the native balance, and every token
+ * balance in one Multicall3 call. `allowFailure: false` fails the whole network on any failed
+ * read, which the caller reports as unavailable rather than showing a partial, guessed list.
+ */
 async function readNetwork(network: RegisteredNetwork, address: `0x${string}`): Promise<BalanceView[]> {
-  const [native, ...tokens] = await Promise.all([
+  const contracts = network.assets.map(
+    (asset) =>
+      ({ address: asset.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] }) as const,
+  );
+  const [native, tokens] = await Promise.all([
     network.client.getBalance({ address }),
-    ...network.assets.map((asset) =>
-      network.client.readContract({
-        address: asset.address,
-        abi: erc20Abi,
-        functionName: 'balanceOf',
-        args: [address],
-      }),
-    ),
+    contracts.length === 0
+      ? Promise.resolve([])
+      : network.client.multicall({ contracts, allowFailure: false, multicallAddress: MULTICALL3_ADDRESS }),
   ]);
   return [
     {

@@ -2,15 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
 import { mintTestTokens, setNativeBalance } from '@proco/evm';
 import { AuditLogRepository, PrismaService } from '@proco/persistence';
-import { getAddress, parseEther } from 'viem';
+import { type Address, getAddress, parseEther } from 'viem';
 import { type OperatorPrincipal } from '../auth/principal';
 import { ValidationFailedError } from '../common/api.errors';
 import { FaucetUnavailableError } from '../networks/networks.errors';
-import { NetworkRegistryService } from '../networks/network-registry.service';
+import { callRpc } from '../networks/call-rpc';
+import { NetworkRegistryService, type RegisteredNetwork } from '../networks/network-registry.service';
 import { type FaucetRequest } from './agents.dto';
 import { AgentsService } from './agents.service';
 
-/** Default grant: 100 tokens of a 6-decimal asset, and 1 ETH for gas experiments. */
+/** Default grant: 100 tokens of a 6-decimal asset, and a native balance of at least 1 ETH for gas. */
 export const FAUCET_DEFAULT_AMOUNT_ATOMIC = 100_000_000n;
 export const FAUCET_NATIVE_AMOUNT_WEI = parseEther('1');
 /** Largest single grant, so a typo cannot mint absurd balances even on a dev chain. */
@@ -41,7 +42,10 @@ export class AgentFaucetService {
     private readonly audit: AuditLogRepository,
   ) {}
 
-  /** Errors: `faucet_unavailable`, `agent_not_found`, `network_not_found`, `validation_failed`. */
+  /**
+   * Errors: `faucet_unavailable`, `agent_not_found`, `network_not_found`, `validation_failed`,
+   * `rpc_unavailable`.
+   */
   async fund(
     operator: OperatorPrincipal,
     agentId: string,
@@ -58,9 +62,12 @@ export class AgentFaucetService {
     if (network === undefined || !network.config.local) {
       throw new FaucetUnavailableError('No local network is configured.');
     }
-    const clientVersion = await network.client.request({ method: 'web3_clientVersion' });
+    const networkId = network.config.id;
+    const clientVersion = await callRpc(networkId, () =>
+      network.client.request({ method: 'web3_clientVersion' }),
+    );
     if (!String(clientVersion).toLowerCase().startsWith('anvil')) {
-      throw new FaucetUnavailableError(`${network.config.id} is not an anvil chain.`);
+      throw new FaucetUnavailableError(`${networkId} is not an anvil chain.`);
     }
     const amount = input.amount === undefined ? FAUCET_DEFAULT_AMOUNT_ATOMIC : BigInt(input.amount);
     if (amount > FAUCET_AMOUNT_MAX_ATOMIC) {
@@ -69,27 +76,46 @@ export class AgentFaucetService {
       ]);
     }
     const address = getAddress(agent.wallet?.address ?? '');
-    await setNativeBalance({ rpcUrl: network.config.rpcUrl, address, amountWei: FAUCET_NATIVE_AMOUNT_WEI });
-    const grants: FaucetResult['grants'][number][] = [];
-    for (const asset of network.assets) {
-      const transaction = await mintTestTokens({
-        rpcUrl: network.config.rpcUrl,
-        tokenAddress: asset.address,
-        to: address,
-        amountAtomic: amount,
-      });
-      grants.push({ asset: asset.address, symbol: asset.symbol, amount: amount.toString(), transaction });
-    }
+    const grants = await grantFunds({ network, address, amountAtomic: amount });
     await this.prisma.$transaction((tx) =>
       this.audit.append(tx, {
         orgId: operator.orgId,
         actor: { type: 'operator', id: operator.apiKeyId },
         action: 'agent.funded',
         subject: { type: 'agent', id: agentId },
-        data: { network: network.config.id, grants },
+        data: { network: networkId, grants },
         ...(requestId === undefined ? {} : { requestId }),
       }),
     );
-    return { network: network.config.id, address, grants };
+    return { network: networkId, address, grants };
   }
+}
+
+/**
+ * Tops the native balance up to the faucet amount and mints the token grant of every asset. The
+ * native balance is only ever raised: `anvil_setBalance` overwrites, and an agent that already
+ * holds more (from an earlier grant or a transfer) must not lose it to the faucet.
+ */
+async function grantFunds(params: {
+  network: RegisteredNetwork;
+  address: Address;
+  amountAtomic: bigint;
+}): Promise<FaucetResult['grants'][number][]> {
+  const { network, address, amountAtomic } = params;
+  const networkId = network.config.id;
+  const rpcUrl = network.config.rpcUrl;
+  const nativeWei = await callRpc(networkId, () => network.client.getBalance({ address }));
+  if (nativeWei < FAUCET_NATIVE_AMOUNT_WEI) {
+    await callRpc(networkId, () =>
+      setNativeBalance({ rpcUrl, address, amountWei: FAUCET_NATIVE_AMOUNT_WEI }),
+    );
+  }
+  const grants: FaucetResult['grants'][number][] = [];
+  for (const asset of network.assets) {
+    const transaction = await callRpc(networkId, () =>
+      mintTestTokens({ rpcUrl, tokenAddress: asset.address, to: address, amountAtomic }),
+    );
+    grants.push({ asset: asset.address, symbol: asset.symbol, amount: amountAtomic.toString(), transaction });
+  }
+  return grants;
 }

@@ -5,6 +5,7 @@ import { mintCredential } from '../auth/credential.util';
 import { type OperatorPrincipal } from '../auth/principal';
 import { type AgentTokenView, type CreateAgentToken, type CreatedAgentTokenView } from './agents.dto';
 import { AgentNotFoundError, AgentTokenLimitError, AgentTokenNotFoundError } from './agents.errors';
+import { lockAgentRow } from './lock-agent-row';
 
 /** Bound on live tokens per agent; rotation means create, deploy, revoke the old one. */
 export const AGENT_TOKENS_PER_AGENT_MAX = 20;
@@ -26,11 +27,10 @@ export class AgentTokensService {
   ): Promise<CreatedAgentTokenView> {
     const credential = mintCredential('agent');
     const token = await this.prisma.$transaction(async (tx) => {
-      const agent = await tx.agent.findFirst({
-        where: { id: agentId, orgId: operator.orgId },
-        select: { id: true },
-      });
-      if (agent === null) throw new AgentNotFoundError(agentId);
+      // The lock serialises creates for this agent, so the count below cannot go stale before
+      // the insert; without it parallel creates all see the same count and overshoot the limit.
+      const exists = await lockAgentRow(tx, { orgId: operator.orgId, agentId });
+      if (!exists) throw new AgentNotFoundError(agentId);
       const live = await tx.agentToken.count({ where: { agentId, revokedAt: null } });
       if (live >= AGENT_TOKENS_PER_AGENT_MAX)
         throw new AgentTokenLimitError(agentId, AGENT_TOKENS_PER_AGENT_MAX);
@@ -71,32 +71,37 @@ export class AgentTokensService {
     return tokens.map(toAgentTokenView);
   }
 
-  /** Errors: `agent_token_not_found` (also for another agent's or org's token). */
+  /**
+   * Revokes a token; revoking a revoked token returns it unchanged and records nothing.
+   * Errors: `agent_token_not_found` (also for another agent's or org's token).
+   */
   async revoke(
     operator: OperatorPrincipal,
     agentId: string,
     tokenId: string,
     requestId?: string,
   ): Promise<AgentTokenView> {
+    const scope = { id: tokenId, agentId, orgId: operator.orgId };
     return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.agentToken.findFirst({
-        where: { id: tokenId, agentId, orgId: operator.orgId },
-      });
-      if (existing === null) throw new AgentTokenNotFoundError(tokenId);
-      if (existing.revokedAt !== null) return toAgentTokenView(existing);
-      const revoked = await tx.agentToken.update({
-        where: { id: existing.id },
+      // A conditional update, not read-then-write: parallel revocations wait on the row lock and
+      // then match nothing, so exactly one of them stamps `revokedAt` and writes the audit event.
+      const { count } = await tx.agentToken.updateMany({
+        where: { ...scope, revokedAt: null },
         data: { revokedAt: new Date() },
       });
-      await this.audit.append(tx, {
-        orgId: operator.orgId,
-        actor: { type: 'operator', id: operator.apiKeyId },
-        action: 'agent_token.revoked',
-        subject: { type: 'agent_token', id: tokenId },
-        data: { agentId },
-        ...(requestId === undefined ? {} : { requestId }),
-      });
-      return toAgentTokenView(revoked);
+      if (count === 1) {
+        await this.audit.append(tx, {
+          orgId: operator.orgId,
+          actor: { type: 'operator', id: operator.apiKeyId },
+          action: 'agent_token.revoked',
+          subject: { type: 'agent_token', id: tokenId },
+          data: { agentId },
+          ...(requestId === undefined ? {} : { requestId }),
+        });
+      }
+      const token = await tx.agentToken.findFirst({ where: scope });
+      if (token === null) throw new AgentTokenNotFoundError(tokenId);
+      return toAgentTokenView(token);
     });
   }
 }

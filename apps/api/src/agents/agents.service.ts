@@ -13,6 +13,7 @@ import {
   type UpdateAgent,
 } from './agents.dto';
 import { AgentNotFoundError } from './agents.errors';
+import { lockAgentRow } from './lock-agent-row';
 
 type AgentWithWallet = Agent & { wallet: Wallet | null };
 
@@ -92,7 +93,12 @@ export class AgentsService {
     requestId?: string,
   ): Promise<AgentView> {
     const agent = await this.prisma.$transaction(async (tx) => {
-      const existing = await tx.agent.findFirst({ where: { id: agentId, orgId: operator.orgId } });
+      // Locked before it is read: the status read here decides between `agent.frozen` and
+      // `agent.updated`, so a parallel freeze must not read the same pre-freeze status.
+      const exists = await lockAgentRow(tx, { orgId: operator.orgId, agentId });
+      const existing = exists
+        ? await tx.agent.findFirst({ where: { id: agentId, orgId: operator.orgId } })
+        : null;
       if (existing === null) throw new AgentNotFoundError(agentId);
       const updated = await tx.agent.update({
         where: { id: existing.id },

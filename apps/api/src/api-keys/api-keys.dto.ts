@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { textSchema } from '../common/text.schema';
+
+/** API key names; the column is VARCHAR(200). */
+export const API_KEY_NAME_LENGTH_MAX = 200;
 
 export const CreateApiKeySchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: textSchema({ min: 1, max: API_KEY_NAME_LENGTH_MAX }),
   scope: z.enum(['admin', 'read']),
 });
 export type CreateApiKey = z.infer<typeof CreateApiKeySchema>;

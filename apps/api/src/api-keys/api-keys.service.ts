@@ -54,25 +54,32 @@ export class ApiKeysService {
     return keys.map(toApiKeyView);
   }
 
-  /** Revokes a key of the caller's org. Errors: `api_key_not_found`, `api_key_self_revocation`. */
+  /**
+   * Revokes a key of the caller's org; revoking a revoked key returns it unchanged and records
+   * nothing. Errors: `api_key_not_found`, `api_key_self_revocation`.
+   */
   async revoke(operator: OperatorPrincipal, apiKeyId: string, requestId?: string): Promise<ApiKeyView> {
     if (apiKeyId === operator.apiKeyId) throw new ApiKeySelfRevocationError();
+    const scope = { id: apiKeyId, orgId: operator.orgId };
     return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.operatorApiKey.findFirst({ where: { id: apiKeyId, orgId: operator.orgId } });
-      if (existing === null) throw new ApiKeyNotFoundError(apiKeyId);
-      if (existing.revokedAt !== null) return toApiKeyView(existing);
-      const revoked = await tx.operatorApiKey.update({
-        where: { id: existing.id },
+      // A conditional update, not read-then-write: parallel revocations wait on the row lock and
+      // then match nothing, so exactly one of them stamps `revokedAt` and writes the audit event.
+      const { count } = await tx.operatorApiKey.updateMany({
+        where: { ...scope, revokedAt: null },
         data: { revokedAt: new Date() },
       });
-      await this.audit.append(tx, {
-        orgId: operator.orgId,
-        actor: { type: 'operator', id: operator.apiKeyId },
-        action: 'api_key.revoked',
-        subject: { type: 'api_key', id: revoked.id },
-        ...(requestId === undefined ? {} : { requestId }),
-      });
-      return toApiKeyView(revoked);
+      if (count === 1) {
+        await this.audit.append(tx, {
+          orgId: operator.orgId,
+          actor: { type: 'operator', id: operator.apiKeyId },
+          action: 'api_key.revoked',
+          subject: { type: 'api_key', id: apiKeyId },
+          ...(requestId === undefined ? {} : { requestId }),
+        });
+      }
+      const key = await tx.operatorApiKey.findFirst({ where: scope });
+      if (key === null) throw new ApiKeyNotFoundError(apiKeyId);
+      return toApiKeyView(key);
     });
   }
 }

@@ -2,19 +2,37 @@ import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { DomainError } from './api.errors';
+import { textProblemOf } from './text.schema';
 
 class UnsupportedMediaTypeError extends DomainError<'unsupported_media_type'> {
   readonly code = 'unsupported_media_type';
 }
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Valid JSON whose text could not be stored. The body parser reports every parse failure as
+ * `entity.parse.failed`, but it rethrows this very object, so the problem filter can still answer
+ * `validation_failed` with the reason instead of `malformed_json`.
+ */
+export class UnstorableJsonTextError extends SyntaxError {}
+
+// Only `__proto__` is dangerous in JSON.parse output: copying the object (as a schema does) with
+// `result['__proto__'] = …` sets a prototype instead of a key, so the key would vanish silently.
+// `constructor` and `prototype` are ordinary own keys there and are allowed.
+const PROTOTYPE_KEY = '__proto__';
 
 /**
- * Refuses prototype-polluting keys anywhere in a body. They would otherwise vanish silently when
- * a schema copies the object (`result['__proto__'] = …` sets a prototype, not a key).
+ * Refuses, anywhere in a body, a `__proto__` key and any key or string value PostgreSQL could not
+ * store as sent (a NUL character or a lone surrogate). Refusing here covers every field of every
+ * route, including ones whose schema would accept any string.
  */
-function rejectPrototypeKeys(key: string, value: unknown): unknown {
-  if (PROTOTYPE_KEYS.has(key)) throw new SyntaxError(`the key "${key}" is not allowed`);
+function rejectUnsafeJson(key: string, value: unknown): unknown {
+  if (key === PROTOTYPE_KEY) throw new SyntaxError(`the key "${PROTOTYPE_KEY}" is not allowed`);
+  const keyProblem = textProblemOf(key);
+  if (keyProblem !== undefined) throw new UnstorableJsonTextError(`a key ${keyProblem}`);
+  if (typeof value === 'string') {
+    const valueProblem = textProblemOf(value);
+    if (valueProblem !== undefined) throw new UnstorableJsonTextError(`a string ${valueProblem}`);
+  }
   return value;
 }
 
@@ -31,7 +49,7 @@ export class JsonBodyMiddleware implements NestMiddleware {
       limit: config.api.bodyLimitBytes,
       strict: true,
       type: 'application/json',
-      reviver: rejectPrototypeKeys,
+      reviver: rejectUnsafeJson,
     });
   }
 

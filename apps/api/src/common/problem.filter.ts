@@ -1,7 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { type Request, type Response } from 'express';
 import { DomainError } from './api.errors';
+import { classifyInfrastructureError } from './classify-infrastructure-error';
 import { ERROR_CATALOG, type ErrorCode, isErrorCode, PROBLEM_TYPE_BASE } from './error-catalog';
+import { UnstorableJsonTextError } from './json-body.middleware';
+import { toLoggableError } from './loggable-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -52,7 +55,9 @@ export class ProblemFilter implements ExceptionFilter {
     const { code, detail, extensions } = this.describe(exception);
     const entry = ERROR_CATALOG[code];
     if (entry.status >= 500) {
-      this.logger.error({ err: exception, requestId, code }, 'request failed');
+      // Never the raw error: viem and Prisma messages quote RPC and database URLs, which often
+      // embed credentials. The sanitised copy keeps name, code, message and stack of each cause.
+      this.logger.error({ err: toLoggableError(exception), requestId, code }, 'request failed');
     }
     const problem: ProblemDocument = {
       type: `${PROBLEM_TYPE_BASE}${code}`,
@@ -76,6 +81,13 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof DomainError && isErrorCode(exception.code)) {
       return { code: exception.code, detail: exception.message, extensions: exception.details() };
     }
+    if (exception instanceof UnstorableJsonTextError) {
+      return {
+        code: 'validation_failed',
+        detail: `The request body cannot be stored: ${exception.message}.`,
+        extensions: { errors: [{ field: '(body)', message: exception.message }] },
+      };
+    }
     const bodyParserCode = bodyParserErrorCode(exception);
     if (bodyParserCode !== undefined) {
       return { code: bodyParserCode, detail: ERROR_CATALOG[bodyParserCode].title, extensions: {} };
@@ -85,6 +97,23 @@ export class ProblemFilter implements ExceptionFilter {
       // Nest's own messages ("Cannot GET /x") are safe; anything mapped to 500 stays generic.
       const detail = code === 'internal_error' ? ERROR_CATALOG.internal_error.title : exception.message;
       return { code, detail, extensions: {} };
+    }
+    // A backstop behind validation: text the database refuses is the client's to fix, and an
+    // unreachable or saturated dependency is worth a retry; neither is an internal error.
+    const infrastructure = classifyInfrastructureError(exception);
+    if (infrastructure === 'client_input') {
+      return {
+        code: 'validation_failed',
+        detail: 'A value cannot be stored (too long, or text with a NUL character or a lone surrogate).',
+        extensions: {},
+      };
+    }
+    if (infrastructure === 'unavailable') {
+      return {
+        code: 'service_unavailable',
+        detail: 'A dependency is unavailable; retry later.',
+        extensions: {},
+      };
     }
     return { code: 'internal_error', detail: 'An unexpected error occurred.', extensions: {} };
   }

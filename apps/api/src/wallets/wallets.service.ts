@@ -17,8 +17,20 @@ export const REWRAP_BATCH_SIZE = 100;
 /** Upper bound on rotation batches, so a run always ends (10 million wallets). */
 export const REWRAP_BATCHES_MAX = 100_000;
 
+/** Skipped wallets listed in one rotation report; `skippedCount` still counts every one. */
+export const ROTATION_SKIPPED_REPORTED_MAX = 1_000;
+
+/** A wallet whose data key is wrapped under a master key this keyring does not hold. */
+export interface SkippedWallet {
+  readonly walletId: string;
+  readonly kekId: string;
+}
+
 export interface RotateMasterKeyResult {
   readonly rewrapped: number;
+  /** The first `ROTATION_SKIPPED_REPORTED_MAX` skipped wallets, in id order. */
+  readonly skipped: readonly SkippedWallet[];
+  readonly skippedCount: number;
   readonly activeKekId: string;
 }
 
@@ -79,49 +91,69 @@ export class WalletsService {
   /**
    * Re-wraps every data key not yet under the active master key. Safe to run while the service
    * serves traffic: readers accept any master key in the keyring, and each row is updated only if
-   * it still carries the key id it was read with.
+   * it still carries the key id it was read with. A wallet under a master key the keyring lacks
+   * is skipped and reported, not fatal: one forgotten old key must not block every other wallet,
+   * on this run or any rerun.
    */
   async rotateMasterKey(): Promise<RotateMasterKeyResult> {
     const activeKekId = this.keyring.activeKekId;
+    const known = new Set(this.keyring.kekIds);
+    const skipped: SkippedWallet[] = [];
+    let skippedCount = 0;
     let rewrapped = 0;
+    // Keyset pagination by id: skipped rows keep their key id, so a "not yet active" query alone
+    // would return them again on every batch.
+    let afterId: string | undefined;
     for (let batch = 0; batch < REWRAP_BATCHES_MAX; batch += 1) {
       const wallets = await this.prisma.wallet.findMany({
-        where: { kekId: { not: activeKekId } },
+        where: { kekId: { not: activeKekId }, ...(afterId === undefined ? {} : { id: { gt: afterId } }) },
         orderBy: { id: 'asc' },
         take: REWRAP_BATCH_SIZE,
       });
       if (wallets.length === 0) break;
+      afterId = wallets[wallets.length - 1]?.id;
       for (const wallet of wallets) {
-        const next = rewrapDataKey({
-          keyring: this.keyring,
-          sealed: sealedOf(wallet),
-          orgId: wallet.orgId,
-          walletId: wallet.id,
-        });
-        const changed = await this.prisma.$transaction(async (tx) => {
-          const result = await tx.wallet.updateMany({
-            where: { id: wallet.id, kekId: wallet.kekId },
-            data: {
-              dataKeyCiphertext: new Uint8Array(next.dataKeyCiphertext),
-              kekId: next.kekId,
-              rewrappedAt: new Date(),
-            },
-          });
-          if (result.count === 1) {
-            await this.audit.append(tx, {
-              orgId: wallet.orgId,
-              actor: { type: 'cli' },
-              action: 'wallet.rewrapped',
-              subject: { type: 'wallet', id: wallet.id },
-              data: { fromKekId: wallet.kekId, toKekId: next.kekId },
-            });
+        if (!known.has(wallet.kekId)) {
+          skippedCount += 1;
+          if (skipped.length < ROTATION_SKIPPED_REPORTED_MAX) {
+            skipped.push({ walletId: wallet.id, kekId: wallet.kekId });
           }
-          return result.count;
-        });
-        rewrapped += changed;
+          continue;
+        }
+        rewrapped += await this.rewrapWallet(wallet);
       }
     }
-    return { rewrapped, activeKekId };
+    return { rewrapped, skipped, skippedCount, activeKekId };
+  }
+
+  /** Re-wraps one wallet's data key; 0 when another run changed the row first. */
+  private async rewrapWallet(wallet: Wallet): Promise<number> {
+    const next = rewrapDataKey({
+      keyring: this.keyring,
+      sealed: sealedOf(wallet),
+      orgId: wallet.orgId,
+      walletId: wallet.id,
+    });
+    return this.prisma.$transaction(async (tx) => {
+      const result = await tx.wallet.updateMany({
+        where: { id: wallet.id, kekId: wallet.kekId },
+        data: {
+          dataKeyCiphertext: new Uint8Array(next.dataKeyCiphertext),
+          kekId: next.kekId,
+          rewrappedAt: new Date(),
+        },
+      });
+      if (result.count === 1) {
+        await this.audit.append(tx, {
+          orgId: wallet.orgId,
+          actor: { type: 'cli' },
+          action: 'wallet.rewrapped',
+          subject: { type: 'wallet', id: wallet.id },
+          data: { fromKekId: wallet.kekId, toKekId: next.kekId },
+        });
+      }
+      return result.count;
+    });
   }
 }
 
