@@ -170,6 +170,22 @@ describe('master-key rotation', () => {
     }
   });
 
+  it('refuses to start with only a master key no wallet was wrapped with', async () => {
+    const unrelatedKey = randomBytes(32).toString('base64');
+    const failure = await startApiHarness({ database: onlyA.database, masterKeyBase64: unrelatedKey }).then(
+      async (harness) => {
+        await harness.close();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      code: 'keyring_mismatch',
+      walletKekIds: [kekIdOf(masterKeyB)],
+      keyringKekIds: [kekIdOf(unrelatedKey)],
+    });
+  });
+
   it('records one wallet.rewrapped event per wallet in its org, and the chain verifies', async () => {
     const http = request(rotating.app.getHttpServer());
     const wallets = await walletRows(rotating);
@@ -211,7 +227,12 @@ describe('master-key rotation', () => {
       return created.body.id as string;
     };
     await createIn(onlyA, 'late-a-1');
-    const onlyC = await startApiHarness({ database: onlyA.database, masterKeyBase64: masterKeyC });
+    // C active with A still known: the app boots (some wallets open) and issues a wallet under C.
+    const onlyC = await startApiHarness({
+      database: onlyA.database,
+      masterKeyBase64: masterKeyC,
+      environment: { PROCO_PREVIOUS_MASTER_KEYS: masterKeyA },
+    });
     let cAgentId: string;
     try {
       cAgentId = await createIn(onlyC, 'under-c');

@@ -49,7 +49,14 @@ export async function startApiHarness(params: StartApiHarnessParams = {}): Promi
     },
   });
   const app = await createApiApplication(config);
-  await app.init();
+  try {
+    await app.init();
+  } catch (error: unknown) {
+    // A refused boot (bad key, bad network) must not leave connections or databases behind.
+    await app.close();
+    if (ownsDatabase) await database.drop();
+    throw error;
+  }
   return {
     app,
     config,

@@ -19,3 +19,23 @@ export class WalletUnavailableError extends DomainError<'wallet_unavailable'> {
     super(`The key of wallet ${walletId} cannot be opened.`, options);
   }
 }
+
+/**
+ * Thrown at start-up when wallets exist but none can be opened with the configured master keys:
+ * almost certainly the wrong key (or a freshly generated development key), and serving would only
+ * issue wallets no other replica can open.
+ */
+export class KeyringMismatchError extends Error {
+  readonly code = 'keyring_mismatch';
+  constructor(
+    readonly walletKekIds: readonly string[],
+    readonly keyringKekIds: readonly string[],
+  ) {
+    super(
+      `No wallet can be opened with the configured master keys (wallets use ${walletKekIds.join(', ')}; ` +
+        `configured: ${keyringKekIds.join(', ')}). Configure the master key the wallets were created with ` +
+        '(PROCO_MASTER_KEY or PROCO_PREVIOUS_MASTER_KEYS).',
+    );
+    this.name = 'KeyringMismatchError';
+  }
+}

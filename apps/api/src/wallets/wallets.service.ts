@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   generateWalletKey,
   type Keyring,
@@ -10,7 +10,7 @@ import {
 import { AuditLogRepository, PrismaService, type Transaction, type Wallet } from '@proco/persistence';
 import { AgentFrozenError, AgentNotFoundError } from '../agents/agents.errors';
 import { KEYRING } from './keyring.provider';
-import { WalletNotFoundError, WalletUnavailableError } from './wallets.errors';
+import { KeyringMismatchError, WalletNotFoundError, WalletUnavailableError } from './wallets.errors';
 
 /** Wallets re-wrapped per batch during master-key rotation. */
 export const REWRAP_BATCH_SIZE = 100;
@@ -39,12 +39,37 @@ export interface RotateMasterKeyResult {
  * inside @proco/keys; this service handles ciphertext and addresses.
  */
 @Injectable()
-export class WalletsService {
+export class WalletsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WalletsService.name);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditLogRepository,
     @Inject(KEYRING) private readonly keyring: Keyring,
   ) {}
+
+  /**
+   * Refuses to start when wallets exist and none of their master keys is configured (the wrong
+   * key, or a development key generated in another directory); warns when only some are missing,
+   * as during an unfinished rotation.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const rows = await this.prisma.wallet.groupBy({ by: ['kekId'], _count: { _all: true } });
+    const known = new Set(this.keyring.kekIds);
+    const unknown = rows.filter((row) => !known.has(row.kekId));
+    if (rows.length > 0 && unknown.length === rows.length) {
+      throw new KeyringMismatchError(
+        rows.map((row) => row.kekId),
+        this.keyring.kekIds,
+      );
+    }
+    if (unknown.length > 0) {
+      this.logger.error(
+        { unknownKekIds: unknown.map((row) => ({ kekId: row.kekId, wallets: row._count._all })) },
+        'some wallets are under a master key that is not configured; they cannot sign',
+      );
+    }
+  }
 
   /** Issues a fresh wallet for an agent, inside the caller's transaction. */
   async issue(tx: Transaction, params: { orgId: string; agentId: string }): Promise<Wallet> {
