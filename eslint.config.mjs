@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const pureLibraries = [
   'libs/keys/src/**/*.ts',
+  'libs/receipts/src/**/*.ts',
   'libs/audit/src/**/*.ts',
   'libs/x402/src/**/*.ts',
   'libs/policy/src/**/*.ts',
@@ -65,14 +66,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            '@nestjs/*',
-            '@prisma/*',
-            'bullmq',
-            'ioredis',
-            '@proco/persistence',
-            '@proco/config',
-          ],
+          patterns: ['@nestjs/*', '@prisma/*', 'bullmq', 'ioredis', '@proco/persistence', '@proco/config'],
         },
       ],
     },

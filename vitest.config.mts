@@ -9,6 +9,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 const alias = {
   '@proco/config': here('./libs/config/src/index.ts'),
   '@proco/keys': here('./libs/keys/src/index.ts'),
+  '@proco/receipts': here('./libs/receipts/src/index.ts'),
   '@proco/audit': here('./libs/audit/src/index.ts'),
   '@proco/x402': here('./libs/x402/src/index.ts'),
   '@proco/policy': here('./libs/policy/src/index.ts'),

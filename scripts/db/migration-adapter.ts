@@ -1,9 +1,11 @@
 // The driver-adapter factory handed to the WASM schema engine. It reuses @prisma/adapter-pg for
 // query execution and value decoding, and fixes the four places where that adapter misbehaves
 // under the migration engine (pitfalls a-d of the team's toolchain notes, named where fixed).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
+  ColumnTypeEnum,
   type ConnectionInfo,
   DriverAdapterError,
   type IsolationLevel,
@@ -26,19 +28,28 @@ export const SHADOW_DATABASE_PREFIX = 'proco_shadow_';
 
 type QueryFunction = (config: string | pg.QueryConfig) => Promise<pg.QueryResult>;
 
+/** Indexes of the `"char"` columns of the query running in this async context, if it is tracked. */
+const charColumnsOfQuery = new AsyncLocalStorage<{ indexes: number[] }>();
+
 /**
  * Pitfall (a): adapter-pg has no column-type mapping for `"char"` and fails the engine's catalogue
- * queries. The value already decodes as a one-character string, so reporting the column as text
- * is exact. Only the pool's promise-style `query` is patched, which is the path adapter-pg uses
- * outside transactions; the engine reads the catalogue outside transactions.
+ * queries. The value already decodes as a one-character string, so the pool reports the column as
+ * text, and records which columns it changed for `MigrationAdapter.queryRaw`, which reports them to
+ * the engine as `Character`: the engine reads some of them as a char (e.g. `pg_constraint.contype`
+ * once a table has CHECK constraints) and panics on text. Only the pool's promise-style `query` is
+ * patched, which is the path adapter-pg uses outside transactions; the engine reads the catalogue
+ * outside transactions.
  */
 function reportCharColumnsAsText(pool: pg.Pool): void {
   const query = pool.query.bind(pool) as QueryFunction;
   const patched: QueryFunction = async (config) => {
+    const tracked = charColumnsOfQuery.getStore();
     const result = await query(config);
-    for (const field of result.fields ?? []) {
-      if (field.dataTypeID === PG_CHAR_TYPE_OID) field.dataTypeID = PG_TEXT_TYPE_OID;
-    }
+    (result.fields ?? []).forEach((field, index) => {
+      if (field.dataTypeID !== PG_CHAR_TYPE_OID) return;
+      field.dataTypeID = PG_TEXT_TYPE_OID;
+      tracked?.indexes.push(index);
+    });
     return result;
   };
   Object.defineProperty(pool, 'query', { value: patched, configurable: true, writable: true });
@@ -73,8 +84,14 @@ class MigrationAdapter implements SqlDriverAdapter {
     private readonly afterPoolEnded: () => Promise<void>,
   ) {}
 
-  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return this.inner.queryRaw(query);
+  /** Reports the `"char"` columns the pool turned into text as `Character` (pitfall a). */
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    const tracked = { indexes: [] as number[] };
+    const result = await charColumnsOfQuery.run(tracked, () => this.inner.queryRaw(query));
+    if (tracked.indexes.length === 0) return result;
+    const columnTypes = [...result.columnTypes];
+    for (const index of tracked.indexes) columnTypes[index] = ColumnTypeEnum.Character;
+    return { ...result, columnTypes };
   }
 
   executeRaw(query: SqlQuery): Promise<number> {

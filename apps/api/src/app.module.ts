@@ -16,6 +16,8 @@ import { HealthModule } from './health/health.module';
 import { RequestMetricsMiddleware } from './health/request-metrics.middleware';
 import { NetworksModule } from './networks/networks.module';
 import { OrgsModule } from './orgs/orgs.module';
+import { PoliciesModule } from './policies/policies.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 
 /** Probes polled every few seconds; logging each would drown the useful lines. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -73,6 +75,8 @@ export class AppModule implements NestModule {
         ApiKeysModule,
         AgentsModule,
         AuditModule,
+        PoliciesModule,
+        ReceiptsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, JsonBodyMiddleware],
     };

@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { OrgsModule } from './orgs/orgs.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { WalletsModule } from './wallets/wallets.module';
 
 /** File descriptor of stderr: the CLI prints its result as JSON on stdout, so logs go elsewhere. */
@@ -19,8 +20,8 @@ function cliLogLevel(configured: ProcoConfig['log']['level']): ProcoConfig['log'
 }
 
 /**
- * What `bootstrap` and `rotate-master-key` need: configuration, PostgreSQL (Redis stays unconnected,
- * it connects lazily), orgs, API keys and wallets. No networks module, so an RPC outage cannot stop
+ * What `bootstrap`, `rotate-master-key` and `rotate-receipt-key` need: configuration, PostgreSQL
+ * (Redis stays unconnected, it connects lazily), orgs, API keys, wallets and receipt keys. No networks module, so an RPC outage cannot stop
  * an operator from creating an org or finishing a master-key rotation; no HTTP server either.
  */
 @Module({})
@@ -43,6 +44,7 @@ export class CliModule {
         OrgsModule,
         ApiKeysModule,
         WalletsModule,
+        ReceiptsModule,
       ],
     };
   }

@@ -7,6 +7,7 @@ export type KeysErrorCode =
   | 'kek_duplicate'
   | 'kek_unknown'
   | 'wallet_binding_invalid'
+  | 'secret_binding_invalid'
   | 'ciphertext_invalid'
   | 'decryption_failed'
   | 'wallet_key_invalid'
@@ -107,29 +108,46 @@ export class WalletBindingInvalidError extends KeysError {
   }
 }
 
+/** A secret's binding (org id, id, purpose) or its length is empty, too long or unknown. */
+export class SecretBindingInvalidError extends KeysError {
+  override readonly name = 'SecretBindingInvalidError';
+  readonly field: 'orgId' | 'id' | 'purpose' | 'plaintext';
+
+  constructor(params: { field: 'orgId' | 'id' | 'purpose' | 'plaintext'; detail: string }) {
+    super({ code: 'secret_binding_invalid', message: `Invalid secret ${params.field}: ${params.detail}.` });
+    this.field = params.field;
+  }
+}
+
+/** Which stored ciphertext failed: a wallet's two, or a sealed secret's own. */
+export type CiphertextField = 'keyCiphertext' | 'dataKeyCiphertext' | 'secretCiphertext';
+
+/** What a ciphertext is bound to, named in decryption errors. */
+export type DecryptionBinding = 'wallet' | 'secret';
+
 /** A stored ciphertext is not in a format this version understands (version byte or length). */
 export class CiphertextInvalidError extends KeysError {
   override readonly name = 'CiphertextInvalidError';
-  readonly field: 'keyCiphertext' | 'dataKeyCiphertext';
+  readonly field: CiphertextField;
 
-  constructor(params: { field: 'keyCiphertext' | 'dataKeyCiphertext'; detail: string }) {
+  constructor(params: { field: CiphertextField; detail: string }) {
     super({ code: 'ciphertext_invalid', message: `Malformed ${params.field}: ${params.detail}.` });
     this.field = params.field;
   }
 }
 
 /**
- * Authenticated decryption failed: the ciphertext was altered, belongs to another org or wallet,
- * or was wrapped by a different master key with the same id.
+ * Authenticated decryption failed: the ciphertext was altered, belongs to another org, wallet or
+ * secret, or was wrapped by a different master key with the same id.
  */
 export class DecryptionFailedError extends KeysError {
   override readonly name = 'DecryptionFailedError';
-  readonly field: 'keyCiphertext' | 'dataKeyCiphertext';
+  readonly field: CiphertextField;
 
-  constructor(params: { field: 'keyCiphertext' | 'dataKeyCiphertext'; cause?: unknown }) {
+  constructor(params: { field: CiphertextField; binding?: DecryptionBinding; cause?: unknown }) {
     super({
       code: 'decryption_failed',
-      message: `Could not authenticate ${params.field} for this wallet.`,
+      message: `Could not authenticate ${params.field} for this ${params.binding ?? 'wallet'}.`,
       cause: params.cause,
     });
     this.field = params.field;

@@ -3,10 +3,10 @@ import { WalletBindingInvalidError } from './keys.errors';
 
 // Ids are UUIDs today; the bound leaves room for other id schemes while keeping the associated
 // data small and refusing absurd inputs.
-const BINDING_ID_LENGTH_MAX_CHARS = 128;
+export const BINDING_ID_LENGTH_MAX_CHARS = 128;
 
 // Distinguishes our associated data from any other protocol that might reuse these keys.
-const BINDING_LABEL = 'proco-keys';
+export const BINDING_LABEL = 'proco-keys';
 
 /**
  * What a ciphertext protects. Distinct purposes give the two ciphertexts of a wallet distinct

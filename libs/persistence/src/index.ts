@@ -11,7 +11,28 @@ export type { AppendAuditEventParams, AuditActor } from './audit-log.repository'
 export { CredentialRepository, LAST_USED_RESOLUTION_MS } from './credential.repository';
 export type { CredentialMatch } from './credential.repository';
 export { Prisma } from './generated/prisma/client';
-export type { Agent, AgentToken, AuditEvent, OperatorApiKey, Org, Wallet } from './generated/prisma/client';
+export type {
+  Agent,
+  AgentToken,
+  AuditEvent,
+  OperatorApiKey,
+  Org,
+  ReceiptSigningKey,
+  Wallet,
+} from './generated/prisma/client';
+export {
+  HOLD_AGENT_LOCK_CLASS,
+  HOLD_ORG_LOCK_CLASS,
+  HOLD_TRANSACTION_MAX_WAIT_MS,
+  HOLD_TRANSACTION_TIMEOUT_MS,
+  PostgresHoldStore,
+} from './hold.store';
+export {
+  HOLD_WRITE_ATTEMPTS_MAX,
+  errorCodesOf,
+  isTransientConflict,
+  withTransientRetry,
+} from './transient-retry';
 export { PersistenceModule } from './persistence.module';
 export { CONNECTION_TIMEOUT_MS, PrismaService, STATEMENT_TIMEOUT_MS } from './prisma.service';
 export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, RedisService } from './redis.service';

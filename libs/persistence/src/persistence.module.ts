@@ -1,13 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditLogRepository } from './audit-log.repository';
 import { CredentialRepository } from './credential.repository';
+import { PostgresHoldStore } from './hold.store';
 import { PrismaService } from './prisma.service';
 import { RedisService } from './redis.service';
 
 /** PostgreSQL (Prisma) and Redis access for every module. */
 @Global()
 @Module({
-  providers: [PrismaService, RedisService, AuditLogRepository, CredentialRepository],
-  exports: [PrismaService, RedisService, AuditLogRepository, CredentialRepository],
+  providers: [PrismaService, RedisService, AuditLogRepository, CredentialRepository, PostgresHoldStore],
+  exports: [PrismaService, RedisService, AuditLogRepository, CredentialRepository, PostgresHoldStore],
 })
 export class PersistenceModule {}

@@ -1,12 +1,20 @@
 import { type AgentsErrorCode } from '../agents/agents.errors';
 import { type ApiKeysErrorCode } from '../api-keys/api-keys.errors';
 import { type NetworksErrorCode } from '../networks/networks.errors';
+import { type PoliciesErrorCode } from '../policies/policies.errors';
+import { type ReceiptsErrorCode } from '../receipts/receipts.errors';
 import { type WalletsErrorCode } from '../wallets/wallets.errors';
 import { type ApiErrorCode } from './api.errors';
 
 /** Every code the API can answer with. Adding a code without an entry below fails to compile. */
 export type ErrorCode =
-  ApiErrorCode | AgentsErrorCode | ApiKeysErrorCode | WalletsErrorCode | NetworksErrorCode;
+  | ApiErrorCode
+  | AgentsErrorCode
+  | ApiKeysErrorCode
+  | WalletsErrorCode
+  | NetworksErrorCode
+  | PoliciesErrorCode
+  | ReceiptsErrorCode;
 
 export interface ErrorCatalogEntry {
   readonly status: number;
@@ -35,7 +43,10 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   wallet_unavailable: { status: 500, title: 'The wallet key cannot be opened' },
   network_not_found: { status: 404, title: 'Network not configured' },
   faucet_unavailable: { status: 404, title: 'The faucet is only available on a local chain' },
+  policy_not_found: { status: 404, title: 'No policy is set' },
+  policy_version_not_found: { status: 404, title: 'Policy version not found' },
   rpc_unavailable: { status: 503, title: 'The network RPC did not answer' },
+  receipt_signing_unavailable: { status: 503, title: 'Receipts cannot be signed right now' },
 };
 
 /** Whether `code` is a known error code (and so safe to show). */

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
-import { keyringProvider } from './keyring.provider';
+import { KEYRING, keyringProvider } from './keyring.provider';
 import { WalletsService } from './wallets.service';
 
-@Module({ providers: [keyringProvider, WalletsService], exports: [WalletsService] })
+// The keyring is exported so other custodians of sealed secrets (receipt signing keys) share the
+// one instance instead of revealing the master keys again.
+@Module({ providers: [keyringProvider, WalletsService], exports: [WalletsService, KEYRING] })
 export class WalletsModule {}

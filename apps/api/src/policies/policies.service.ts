@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { AuditLogRepository, Prisma, PrismaService, type Transaction } from '@proco/persistence';
+import { parsePolicyDocument, type PolicyDocument, PolicyValidationError } from '@proco/policy';
+import { AgentNotFoundError } from '../agents/agents.errors';
+import { type OperatorPrincipal } from '../auth/principal';
+import { ValidationFailedError } from '../common/api.errors';
+import { type Page } from '../common/pagination';
+import { type ListPolicyVersionsQuery, type PolicyTarget, type PolicyVersionView } from './policies.dto';
+import { PolicyNotFoundError, PolicyVersionNotFoundError } from './policies.errors';
+
+/** Attempts when two first versions of one policy race (the loser retries and appends). */
+export const POLICY_CREATE_ATTEMPTS_MAX = 3;
+
+/** The `target` column: one policy per org default and per agent. */
+function targetKey(target: PolicyTarget): string {
+  return target.level === 'org' ? 'org' : target.agentId;
+}
+
+/**
+ * Policies are versioned: every change appends an immutable version and moves the current pointer,
+ * in one transaction with its audit event. Old versions stay readable for review and backtests.
+ */
+@Injectable()
+export class PoliciesService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  /**
+   * Validates a document and makes it the target's current policy.
+   * Errors: `validation_failed` (field-level), `agent_not_found`.
+   */
+  async setPolicy(
+    operator: OperatorPrincipal,
+    target: PolicyTarget,
+    input: unknown,
+    requestId?: string,
+  ): Promise<PolicyVersionView> {
+    const document = parseOrReject(input);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.prisma.$transaction((tx) =>
+          this.appendVersion(tx, { operator, target, document, requestId }),
+        );
+      } catch (error: unknown) {
+        const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+        if (!raced || attempt >= POLICY_CREATE_ATTEMPTS_MAX) throw error;
+      }
+    }
+  }
+
+  /** The current version. Errors: `policy_not_found`, `agent_not_found`. */
+  async current(operator: OperatorPrincipal, target: PolicyTarget): Promise<PolicyVersionView> {
+    await this.assertTarget(operator, target);
+    const policy = await this.prisma.policy.findUnique({
+      where: { orgId_target: { orgId: operator.orgId, target: targetKey(target) } },
+    });
+    if (policy === null) throw new PolicyNotFoundError(targetKey(target));
+    return this.version(operator, target, policy.currentVersion);
+  }
+
+  /** One version. Errors: `policy_not_found`, `policy_version_not_found`, `agent_not_found`. */
+  async version(
+    operator: OperatorPrincipal,
+    target: PolicyTarget,
+    version: number,
+  ): Promise<PolicyVersionView> {
+    await this.assertTarget(operator, target);
+    const policy = await this.prisma.policy.findUnique({
+      where: { orgId_target: { orgId: operator.orgId, target: targetKey(target) } },
+      include: { versions: { where: { version }, take: 1 } },
+    });
+    if (policy === null) throw new PolicyNotFoundError(targetKey(target));
+    const row = policy.versions[0];
+    if (row === undefined) throw new PolicyVersionNotFoundError(targetKey(target), version);
+    return toView(policy, row);
+  }
+
+  /** Versions, newest first. Errors: `policy_not_found`, `agent_not_found`. */
+  async versions(
+    operator: OperatorPrincipal,
+    target: PolicyTarget,
+    query: ListPolicyVersionsQuery,
+  ): Promise<Page<PolicyVersionView>> {
+    await this.assertTarget(operator, target);
+    const policy = await this.prisma.policy.findUnique({
+      where: { orgId_target: { orgId: operator.orgId, target: targetKey(target) } },
+      include: {
+        versions: {
+          where: query.cursor === undefined ? {} : { version: { lt: query.cursor } },
+          orderBy: { version: 'desc' },
+          take: query.limit + 1,
+        },
+      },
+    });
+    if (policy === null) throw new PolicyNotFoundError(targetKey(target));
+    const items = policy.versions.slice(0, query.limit).map((row) => toView(policy, row));
+    const last = items[items.length - 1];
+    const nextCursor =
+      policy.versions.length > query.limit && last !== undefined ? String(last.version) : null;
+    return { items, nextCursor };
+  }
+
+  /** The current documents that apply to an agent: the org default and the agent's own. */
+  async effectiveDocuments(
+    orgId: string,
+    agentId: string,
+  ): Promise<{ org?: PolicyDocument; agent?: PolicyDocument }> {
+    const policies = await this.prisma.policy.findMany({
+      where: { orgId, target: { in: ['org', agentId] } },
+    });
+    const documents: { org?: PolicyDocument; agent?: PolicyDocument } = {};
+    for (const policy of policies) {
+      const row = await this.prisma.policyVersion.findUniqueOrThrow({
+        where: { policyId_version: { policyId: policy.id, version: policy.currentVersion } },
+      });
+      documents[policy.level] = row.document as PolicyDocument;
+    }
+    return documents;
+  }
+
+  private async appendVersion(
+    tx: Transaction,
+    params: {
+      operator: OperatorPrincipal;
+      target: PolicyTarget;
+      document: PolicyDocument;
+      requestId: string | undefined;
+    },
+  ): Promise<PolicyVersionView> {
+    const { operator, target, document } = params;
+    await this.assertTarget(operator, target, tx);
+    const key = { orgId: operator.orgId, target: targetKey(target) };
+    const existing = await tx.policy.findUnique({ where: { orgId_target: key } });
+    // The increment locks the policy row, so concurrent changes get consecutive versions.
+    const policy =
+      existing === null
+        ? await tx.policy.create({
+            data: {
+              id: randomUUID(),
+              ...key,
+              level: target.level,
+              agentId: target.level === 'agent' ? target.agentId : null,
+              currentVersion: 1,
+            },
+          })
+        : await tx.policy.update({ where: { id: existing.id }, data: { currentVersion: { increment: 1 } } });
+    const row = await tx.policyVersion.create({
+      data: {
+        policyId: policy.id,
+        version: policy.currentVersion,
+        orgId: operator.orgId,
+        document,
+        createdBy: operator.apiKeyId,
+      },
+    });
+    await this.audit.append(tx, {
+      orgId: operator.orgId,
+      actor: { type: 'operator', id: operator.apiKeyId },
+      action: 'policy.version_created',
+      subject: { type: 'policy', id: policy.id },
+      data: { level: target.level, agentId: policy.agentId, version: row.version },
+      requestId: params.requestId,
+    });
+    return toView(policy, row);
+  }
+
+  private async assertTarget(
+    operator: OperatorPrincipal,
+    target: PolicyTarget,
+    tx: Transaction = this.prisma,
+  ): Promise<void> {
+    if (target.level === 'org') return;
+    const agent = await tx.agent.findFirst({
+      where: { id: target.agentId, orgId: operator.orgId },
+      select: { id: true },
+    });
+    if (agent === null) throw new AgentNotFoundError(target.agentId);
+  }
+}
+
+function parseOrReject(input: unknown): PolicyDocument {
+  try {
+    return parsePolicyDocument(input);
+  } catch (error: unknown) {
+    if (error instanceof PolicyValidationError) throw new ValidationFailedError(error.issues);
+    throw error;
+  }
+}
+
+function toView(
+  policy: { level: 'org' | 'agent'; agentId: string | null; currentVersion: number },
+  row: { version: number; document: unknown; createdAt: Date; createdBy: string | null },
+): PolicyVersionView {
+  return {
+    level: policy.level,
+    agentId: policy.agentId,
+    version: row.version,
+    current: row.version === policy.currentVersion,
+    document: row.document as PolicyDocument,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+  };
+}
