@@ -2,7 +2,7 @@
 // appends a version and moves the pointer, audited in the same transaction), scoped to the org,
 // and consecutive under concurrent writes.
 import { randomUUID } from 'node:crypto';
-import { PrismaService } from '@proco/persistence';
+import { PostgresHoldStore, PrismaService } from '@proco/persistence';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -160,5 +160,80 @@ describe('policies', () => {
     } finally {
       await client.end();
     }
+  });
+
+  describe('dry run', () => {
+    const payment = (amount: string, url = 'https://api.example.com/v1/search') => ({
+      url,
+      method: 'GET',
+      payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+      network: `eip155:${inject('chainId')}`,
+      asset: inject('tokenAddress'),
+      amount,
+    });
+
+    it('explains a decision with the budget it touches, counting existing holds, and changes nothing', async () => {
+      const agent = await http.post('/v1/agents').set(bearer(orgA.adminKey)).send({ name: 'dry-run' });
+      const evaluate = (body: object) =>
+        http.post('/v1/policies/evaluate').set(bearer(orgA.adminKey)).send(body);
+
+      // The current org policy (version 2 above) allows 2,000,000 a day on *.example.com.
+      const allowed = await evaluate({ agentId: agent.body.id, payment: payment('1500000') });
+      expect(allowed.status).toBe(200);
+      expect(allowed.body.decision).toMatchObject({
+        outcome: 'allow',
+        reason: null,
+        budgets: [{ budgetId: 'daily_usdc', level: 'org', limit: '2000000', used: '0', remaining: '500000' }],
+      });
+
+      // A pending hold of 1,000,000 counts against the org budget.
+      const holdId = randomUUID();
+      const reserved = await harness.app.get(PostgresHoldStore).reserve({
+        holdId,
+        orgId: orgA.orgId,
+        agentId: agent.body.id,
+        paymentId: randomUUID(),
+        network: `eip155:${inject('chainId')}`,
+        asset: inject('tokenAddress').toLowerCase(),
+        amountAtomic: 1_000_000n,
+        now: new Date(),
+        expiresAt: new Date(Date.now() + 60_000),
+        checks: [],
+        rateLimits: [],
+      });
+      expect(reserved.ok).toBe(true);
+      const prisma = harness.app.get(PrismaService);
+      const holdsBefore = await prisma.hold.count();
+      const denied = await evaluate({ agentId: agent.body.id, payment: payment('1500000') });
+      expect(denied.body.decision).toMatchObject({
+        outcome: 'deny',
+        reason: 'budget_exceeded',
+        rule: { level: 'org', kind: 'budgets' },
+        budgets: [{ used: '1000000', remaining: '1000000' }],
+      });
+      const offHost = await evaluate({ agentId: agent.body.id, payment: payment('1', 'https://evil.test/') });
+      expect(offHost.body.decision).toMatchObject({ outcome: 'deny', reason: 'host_not_allowed' });
+      expect(await prisma.hold.count()).toBe(holdsBefore);
+    });
+
+    it('rejects bad input and unknown agents', async () => {
+      const bad = await http
+        .post('/v1/policies/evaluate')
+        .set(bearer(orgA.adminKey))
+        .send({ agentId: agentId, payment: { ...payment('1e18') } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((error: { field: string }) => error.field)).toContain('payment.amount');
+      const notUrl = await http
+        .post('/v1/policies/evaluate')
+        .set(bearer(orgA.adminKey))
+        .send({ agentId: agentId, payment: payment('1', 'ftp://files.example.com/') });
+      expect(notUrl.status).toBe(400);
+      const foreign = await http
+        .post('/v1/policies/evaluate')
+        .set(bearer(orgB.adminKey))
+        .send({ agentId, payment: payment('1') });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.code).toBe('agent_not_found');
+    });
   });
 });

@@ -36,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
               symbol: 'USDC',
               decimals: 6,
               eip712: { name: 'USDC', version: '2' },
+              usdRate: '1',
             },
           ],
         },

@@ -55,6 +55,11 @@ export const AssetConfigSchema = z.strictObject({
   symbol: z.string().min(1).max(32),
   decimals: z.number().int().min(0).max(36),
   eip712: z.strictObject({ name: z.string().min(1).max(100), version: z.string().min(1).max(32) }),
+  /** US dollars per whole token, as a decimal string ("1" for USD stablecoins); enables USD rules. */
+  usdRate: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,11})(\.[0-9]{1,18})?$/, 'a decimal string such as "1" or "0.998"')
+    .optional(),
 });
 export type AssetConfig = z.infer<typeof AssetConfigSchema>;
 

@@ -48,6 +48,12 @@ export class NetworkRegistryService implements OnApplicationBootstrap {
     return network;
   }
 
+  /** A configured asset of a configured network, matched case-insensitively, or `undefined`. */
+  findAsset(params: { network: string; asset: string }): RegisteredNetwork['assets'][number] | undefined {
+    const wanted = params.asset.toLowerCase();
+    return this.networks.get(params.network)?.assets.find((asset) => asset.address.toLowerCase() === wanted);
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     for (const network of this.networks.values()) {
       await this.verify(network);

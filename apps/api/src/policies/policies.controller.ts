@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PolicyDocumentSchema } from '@proco/policy';
 import { CurrentOperator, OperatorAccess } from '../auth/access.decorators';
@@ -8,12 +8,15 @@ import { type Page } from '../common/pagination';
 import { RequestId } from '../common/request-id.decorator';
 import { openApiSchema, ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
+  type EvaluatePayment,
+  EvaluatePaymentSchema,
   type ListPolicyVersionsQuery,
   ListPolicyVersionsQuerySchema,
   PolicyVersionParamSchema,
   type PolicyVersionView,
 } from './policies.dto';
 import { PoliciesService } from './policies.service';
+import { type DryRunView, PolicyDryRunService } from './policy-dry-run.service';
 
 const ORG = { level: 'org' } as const;
 const VersionParam = (): ParameterDecorator =>
@@ -24,7 +27,24 @@ const VersionParam = (): ParameterDecorator =>
 @ApiBearerAuth()
 @Controller('v1/policies')
 export class PoliciesController {
-  constructor(private readonly policies: PoliciesService) {}
+  constructor(
+    private readonly policies: PoliciesService,
+    private readonly dryRun: PolicyDryRunService,
+  ) {}
+
+  @Post('evaluate')
+  @HttpCode(200)
+  @OperatorAccess('read')
+  @ApiOperation({
+    summary: 'Dry run: would this payment by this agent be allowed now? (no hold, no signature)',
+  })
+  @ApiBody({ schema: openApiSchema(EvaluatePaymentSchema) })
+  evaluate(
+    @CurrentOperator() operator: OperatorPrincipal,
+    @Body(new ZodValidationPipe(EvaluatePaymentSchema)) body: EvaluatePayment,
+  ): Promise<DryRunView> {
+    return this.dryRun.evaluate(operator, body);
+  }
 
   @Put('org')
   @OperatorAccess('admin')

@@ -24,3 +24,20 @@ export interface PolicyVersionView {
   readonly createdAt: string;
   readonly createdBy: string | null;
 }
+
+/** A hypothetical payment to evaluate without effect (`POST /v1/policies/evaluate`). */
+export const EvaluatePaymentSchema = z.strictObject({
+  agentId: z.uuid({ message: 'must be a UUID' }),
+  payment: z.strictObject({
+    url: z.string().min(1).max(2_048),
+    method: z.string().regex(/^[A-Za-z]{1,16}$/, 'an HTTP method'),
+    payTo: z.string().min(1).max(128),
+    network: z.string().min(1).max(64),
+    asset: z.string().min(1).max(128),
+    /** Atomic units, as a decimal string. */
+    amount: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,77})$/, 'a non-negative integer in atomic units, as a decimal string'),
+  }),
+});
+export type EvaluatePayment = z.infer<typeof EvaluatePaymentSchema>;

@@ -1,6 +1,15 @@
 import { Module } from '@nestjs/common';
+import { NetworksModule } from '../networks/networks.module';
+import { holdStoreProvider } from './hold-store.provider';
 import { PoliciesController } from './policies.controller';
 import { PoliciesService } from './policies.service';
+import { PolicyDryRunService } from './policy-dry-run.service';
+import { PolicyEvaluationService } from './policy-evaluation.service';
 
-@Module({ controllers: [PoliciesController], providers: [PoliciesService], exports: [PoliciesService] })
+@Module({
+  imports: [NetworksModule],
+  controllers: [PoliciesController],
+  providers: [PoliciesService, PolicyEvaluationService, PolicyDryRunService, holdStoreProvider],
+  exports: [PoliciesService, PolicyEvaluationService, holdStoreProvider],
+})
 export class PoliciesModule {}
