@@ -11,6 +11,7 @@ const SECRET = 'sk-live-123';
 
 interface Answer {
   status?: number;
+  headers?: Record<string, string>;
   body?: Record<string, unknown>;
 }
 
@@ -22,6 +23,10 @@ function hostFor(answer: Answer): ArgumentsHost {
       return response;
     },
     type() {
+      return response;
+    },
+    setHeader(name: string, value: string) {
+      answer.headers = { ...answer.headers, [name]: value };
       return response;
     },
     send(body: string) {
@@ -75,7 +80,11 @@ describe('ProblemFilter', () => {
       code: 'P1001',
       clientVersion: '7.10.0',
     });
-    expect(render(error)).toMatchObject({ status: 503, body: { code: 'service_unavailable' } });
+    expect(render(error)).toMatchObject({
+      status: 503,
+      body: { code: 'service_unavailable' },
+      headers: { 'Retry-After': '5' },
+    });
   });
 
   it('logs a 5xx with every URL reduced to scheme and host, causes included', () => {
@@ -86,6 +95,7 @@ describe('ProblemFilter', () => {
     });
     const answer = render(error);
     expect(answer).toMatchObject({ status: 500, body: { code: 'internal_error' } });
+    expect(answer.headers).toBeUndefined();
     expect(log).toHaveBeenCalledTimes(1);
     const logged = JSON.stringify(log.mock.calls[0]);
     expect(logged).not.toContain(SECRET);

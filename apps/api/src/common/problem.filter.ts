@@ -7,6 +7,8 @@ import { UnstorableJsonTextError } from './json-body.middleware';
 import { toLoggableError } from './loggable-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** Seconds a client should wait before retrying a 503 or 429. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** The RFC 9457 document every error response carries, with our stable `code` extension. */
 export interface ProblemDocument {
@@ -70,6 +72,10 @@ export class ProblemFilter implements ExceptionFilter {
       ...extensions,
     };
     if (response.headersSent) return;
+    // Both are worth a retry; say when, so well-behaved clients back off instead of hammering.
+    if (code === 'service_unavailable' || code === 'rate_limited') {
+      response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
     response.status(entry.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
