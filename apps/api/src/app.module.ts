@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { RequestMetricsMiddleware } from './health/request-metrics.middleware';
 import { NetworksModule } from './networks/networks.module';
 import { OrgsModule } from './orgs/orgs.module';
+import { PaymentsModule } from './payments/payments.module';
 import { PoliciesModule } from './policies/policies.module';
 import { ReceiptsModule } from './receipts/receipts.module';
 
@@ -77,6 +78,7 @@ export class AppModule implements NestModule {
         AuditModule,
         PoliciesModule,
         ReceiptsModule,
+        PaymentsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, JsonBodyMiddleware],
     };

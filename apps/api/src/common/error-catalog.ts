@@ -1,6 +1,7 @@
 import { type AgentsErrorCode } from '../agents/agents.errors';
 import { type ApiKeysErrorCode } from '../api-keys/api-keys.errors';
 import { type NetworksErrorCode } from '../networks/networks.errors';
+import { type PaymentsErrorCode } from '../payments/payments.errors';
 import { type PoliciesErrorCode } from '../policies/policies.errors';
 import { type ReceiptsErrorCode } from '../receipts/receipts.errors';
 import { type WalletsErrorCode } from '../wallets/wallets.errors';
@@ -14,6 +15,7 @@ export type ErrorCode =
   | WalletsErrorCode
   | NetworksErrorCode
   | PoliciesErrorCode
+  | PaymentsErrorCode
   | ReceiptsErrorCode;
 
 export interface ErrorCatalogEntry {
@@ -47,6 +49,33 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   policy_version_not_found: { status: 404, title: 'Policy version not found' },
   rpc_unavailable: { status: 503, title: 'The network RPC did not answer' },
   receipt_signing_unavailable: { status: 503, title: 'Receipts cannot be signed right now' },
+  payment_denied: { status: 402, title: 'The payment was denied by policy' },
+  no_payable_requirement: { status: 402, title: 'No offered payment requirement can be paid' },
+  idempotency_key_conflict: { status: 409, title: 'The idempotency key was used for a different request' },
+  idempotency_key_in_progress: { status: 409, title: 'A request with this idempotency key is in progress' },
+  payment_failed: { status: 409, title: 'The payment under this idempotency key failed' },
+  payment_not_found: { status: 404, title: 'Payment not found' },
+  // What the x402 layer refuses in a seller's 402 is the caller's input: always a 400.
+  invalid_amount: { status: 400, title: 'An amount is not a decimal uint256' },
+  invalid_base64: { status: 400, title: 'The header is not valid base64' },
+  invalid_json: { status: 400, title: 'The document is not acceptable JSON' },
+  payment_required_too_large: { status: 400, title: 'The PaymentRequired document is too large' },
+  payment_payload_too_large: { status: 400, title: 'The payment payload is too large' },
+  payment_response_too_large: { status: 400, title: 'The payment response is too large' },
+  unsupported_version: { status: 400, title: 'Unsupported x402 version' },
+  invalid_payment_required: { status: 400, title: 'The PaymentRequired document is invalid' },
+  invalid_payment_payload: { status: 400, title: 'The payment payload is invalid' },
+  invalid_payment_response: { status: 400, title: 'The payment response is invalid' },
+  invalid_header_name: { status: 400, title: 'Unknown payment header name' },
+  invalid_payment_identifier: { status: 400, title: 'Invalid payment identifier' },
+  payment_identifier_required: { status: 400, title: 'The seller requires a payment identifier' },
+  invalid_argument: { status: 400, title: 'Invalid x402 argument' },
+  unsupported_scheme: { status: 400, title: 'Unsupported payment scheme' },
+  unsupported_network: { status: 400, title: 'Unsupported network' },
+  unsupported_asset_transfer_method: { status: 400, title: 'Unsupported asset transfer method' },
+  invalid_asset_address: { status: 400, title: 'The asset is not a valid address' },
+  invalid_pay_to_address: { status: 400, title: 'The payee is not a valid address' },
+  missing_eip712_domain: { status: 400, title: 'The EIP-712 domain (extra.name, extra.version) is missing' },
 };
 
 /** Whether `code` is a known error code (and so safe to show). */

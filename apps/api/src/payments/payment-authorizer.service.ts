@@ -1,0 +1,330 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type HoldStore, type Standings } from '@proco/ledger';
+import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
+import {
+  buildPaymentPayload,
+  buildTransferAuthorization,
+  encodePaymentHeader,
+  type NormalizedPaymentRequired,
+  paymentIdentifierOf,
+  randomNonce,
+} from '@proco/x402';
+import { type AgentPrincipal } from '../auth/principal';
+import { toLoggableError } from '../common/loggable-error';
+import { type DecisionView } from '../policies/decision.view';
+import { HOLD_STORE } from '../policies/hold-store.provider';
+import { ReceiptKeysService } from '../receipts/receipt-keys.service';
+import { WalletsService } from '../wallets/wallets.service';
+import { holdIdOf } from './payment-request-hash.util';
+import { type SelectedRequirement } from './payment-selection.service';
+import { type AuthorizedPaymentView, type PayableMethod } from './payments.dto';
+import { PaymentDeniedError } from './payments.errors';
+import {
+  IDEMPOTENCY_RETENTION_SECONDS,
+  PAYMENT_RECEIPT_LIFETIME_SECONDS,
+  VALID_AFTER_SKEW_SECONDS,
+  VALID_BEFORE_CAP_SECONDS,
+} from './payments.limits';
+import { mapX402Errors } from './x402-errors.util';
+
+/** Parameters of `PaymentAuthorizerService.authorize`. */
+export interface AuthorizePaymentParams {
+  readonly agent: AgentPrincipal;
+  readonly payer: `0x${string}`;
+  readonly paymentId: string;
+  readonly idempotencyKey: string;
+  readonly requestHash: Uint8Array<ArrayBuffer>;
+  readonly url: string;
+  readonly method: PayableMethod;
+  readonly paymentRequired: NormalizedPaymentRequired;
+  readonly selected: SelectedRequirement;
+  readonly now: Date;
+  readonly requestId: string | undefined;
+}
+
+/** What `authorize` did: the stored body, or the key was taken by a twin that got there first. */
+export type AuthorizePaymentResult =
+  { readonly kind: 'authorized'; readonly body: string } | { readonly kind: 'key_taken' };
+
+const UNIQUE_VIOLATION = 'P2002';
+const AUTHORIZATION_FAILED_REASON = 'authorization_failed';
+
+/**
+ * The allow path of a purchase, in an order that never leaves half a state: (a) the payment row
+ * under its idempotency key, with the nonce and validity fixed; (b) the hold; (c) the EIP-3009
+ * signature; (d) the payload, receipt and stored response, committed with its audit event. A
+ * failure after (b) voids the hold and marks the payment `failed`.
+ */
+@Injectable()
+export class PaymentAuthorizerService {
+  private readonly logger = new Logger(PaymentAuthorizerService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditLogRepository,
+    private readonly wallets: WalletsService,
+    private readonly receipts: ReceiptKeysService,
+    @Inject(HOLD_STORE) private readonly holds: HoldStore,
+  ) {}
+
+  /**
+   * Errors: `payment_denied` (the atomic reserve found no room), `agent_frozen`,
+   * `wallet_unavailable`, `receipt_signing_unavailable`, x402 codes.
+   */
+  async authorize(params: AuthorizePaymentParams): Promise<AuthorizePaymentResult> {
+    const { selected, paymentId } = params;
+    const nowSeconds = BigInt(Math.floor(params.now.getTime() / 1000));
+    const built = mapX402Errors(() =>
+      buildTransferAuthorization({
+        requirement: selected.requirement,
+        from: params.payer,
+        nowSeconds,
+        nonce: randomNonce(),
+        validAfterSkewSeconds: VALID_AFTER_SKEW_SECONDS,
+        validBeforeCapSeconds: VALID_BEFORE_CAP_SECONDS,
+      }),
+    );
+    const { authorization } = built;
+    if (!(await this.insertAuthorizing({ ...params, authorization }))) return { kind: 'key_taken' };
+    const holdId = holdIdOf(paymentId);
+    try {
+      const reserved = await this.holds.reserve({
+        holdId,
+        orgId: params.agent.orgId,
+        agentId: params.agent.agentId,
+        paymentId,
+        network: selected.requirement.network,
+        asset: selected.requirement.assetAddress.toLowerCase(),
+        amountAtomic: selected.requirement.amountAtomic,
+        now: params.now,
+        expiresAt: new Date(Number(authorization.validBefore) * 1000),
+        checks: selected.evaluated.budgetChecks,
+        rateLimits: selected.evaluated.rateLimitChecks,
+      });
+      if (!reserved.ok) {
+        const decision = deniedByLedger({
+          decision: selected.decision,
+          reason: reserved.reason,
+          standings: reserved.standings,
+        });
+        await this.finish({ ...params, status: 'denied', decision, action: 'payment.denied' });
+        throw new PaymentDeniedError(decision, paymentId);
+      }
+      const signer = await this.wallets.openSigner({
+        orgId: params.agent.orgId,
+        agentId: params.agent.agentId,
+      });
+      const signature = await signer.signTypedData(built.typedData);
+      const body = await this.responseOf({ ...params, authorization, signature });
+      await this.finish({
+        ...params,
+        status: 'authorized',
+        decision: selected.decision,
+        body,
+        action: 'payment.authorized',
+      });
+      return { kind: 'authorized', body };
+    } catch (error: unknown) {
+      if (!(error instanceof PaymentDeniedError)) await this.fail({ ...params, holdId, error });
+      throw error;
+    }
+  }
+
+  private async insertAuthorizing(
+    params: AuthorizePaymentParams & {
+      authorization: { nonce: string; validAfter: string; validBefore: string };
+    },
+  ): Promise<boolean> {
+    const { selected, authorization } = params;
+    try {
+      await this.prisma.payment.create({
+        data: {
+          id: params.paymentId,
+          orgId: params.agent.orgId,
+          agentId: params.agent.agentId,
+          idempotencyKey: params.idempotencyKey,
+          requestHash: params.requestHash,
+          status: 'authorizing',
+          resourceUrl: params.url,
+          method: params.method,
+          network: selected.requirement.network,
+          asset: selected.requirement.assetAddress,
+          payTo: selected.requirement.payToAddress,
+          amount: selected.requirement.amountAtomic.toString(),
+          nonce: authorization.nonce,
+          validAfter: authorization.validAfter,
+          validBefore: authorization.validBefore,
+          decision: selected.decision as unknown as Prisma.InputJsonValue,
+          createdAt: params.now,
+          expiresAt: new Date(params.now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
+        },
+      });
+      return true;
+    } catch (error: unknown) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION)
+        return false;
+      throw error;
+    }
+  }
+
+  private async responseOf(
+    params: AuthorizePaymentParams & {
+      authorization: AuthorizedPaymentView['authorization'] & {
+        from: `0x${string}`;
+        to: `0x${string}`;
+        nonce: `0x${string}`;
+      };
+      signature: `0x${string}`;
+    },
+  ): Promise<string> {
+    const { selected, authorization, paymentRequired } = params;
+    const requirement = selected.requirement;
+    const declaration = paymentIdentifierOf(paymentRequired);
+    const header = mapX402Errors(() => {
+      const built = buildPaymentPayload({
+        paymentRequired,
+        requirement,
+        authorization,
+        signature: params.signature,
+        ...(declaration === null ? {} : { paymentIdentifier: declaration.id ?? params.idempotencyKey }),
+      });
+      return { payload: built, header: encodePaymentHeader(built) };
+    });
+    const receipt = await this.receipts.sign({
+      claims: {
+        sub: params.paymentId,
+        jti: params.paymentId,
+        payment: {
+          orgId: params.agent.orgId,
+          agentId: params.agent.agentId,
+          payer: authorization.from,
+          payTo: requirement.payToAddress,
+          amount: requirement.amountAtomic.toString(),
+          asset: requirement.assetAddress,
+          network: requirement.network,
+          resourceUrl: params.url,
+          method: params.method,
+          nonce: authorization.nonce,
+          decision: 'allow',
+        },
+      },
+      lifetimeSeconds: PAYMENT_RECEIPT_LIFETIME_SECONDS,
+    });
+    const view: AuthorizedPaymentView = {
+      paymentId: params.paymentId,
+      status: 'authorized',
+      idempotencyKey: params.idempotencyKey,
+      header: { name: header.header.name, value: header.header.value },
+      payload: header.payload,
+      decision: selected.decision,
+      receipt,
+      authorization: { ...authorization },
+      requirement: {
+        network: requirement.network,
+        asset: requirement.assetAddress,
+        payTo: requirement.payToAddress,
+        amount: requirement.amountAtomic.toString(),
+      },
+    };
+    return JSON.stringify(view);
+  }
+
+  /** Moves an `authorizing` payment to its final state, with its audit event, in one transaction. */
+  private async finish(
+    params: AuthorizePaymentParams & {
+      status: 'authorized' | 'denied' | 'failed';
+      decision: DecisionView;
+      body?: string;
+      action: string;
+      reason?: string;
+    },
+  ): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.payment.updateMany({
+        where: { id: params.paymentId, status: 'authorizing' },
+        data: {
+          status: params.status,
+          decision: params.decision as unknown as Prisma.InputJsonValue,
+          ...(params.body === undefined ? {} : { response: params.body, responseStatus: 201 }),
+        },
+      });
+      if (updated.count !== 1) throw new Error(`Payment ${params.paymentId} left authorizing twice.`);
+      await this.audit.append(tx, {
+        orgId: params.agent.orgId,
+        actor: { type: 'agent', id: params.agent.agentId },
+        action: params.action,
+        subject: { type: 'payment', id: params.paymentId },
+        data: {
+          agentId: params.agent.agentId,
+          idempotencyKey: params.idempotencyKey,
+          resourceUrl: params.url,
+          method: params.method,
+          network: params.selected.requirement.network,
+          asset: params.selected.requirement.assetAddress,
+          payTo: params.selected.requirement.payToAddress,
+          amountAtomic: params.selected.requirement.amountAtomic.toString(),
+          outcome: params.decision.outcome,
+          ...(params.decision.reason === null ? {} : { reason: params.decision.reason }),
+          ...(params.reason === undefined ? {} : { failure: params.reason }),
+        },
+        requestId: params.requestId,
+      });
+    });
+  }
+
+  /** Undoes a started purchase: void its hold (if one was reserved), mark the payment failed. */
+  private async fail(params: AuthorizePaymentParams & { holdId: string; error: unknown }): Promise<void> {
+    try {
+      await this.holds.void({ holdId: params.holdId, now: new Date(), reason: AUTHORIZATION_FAILED_REASON });
+      const code = errorCodeOf(params.error);
+      await this.finish({
+        ...params,
+        status: 'failed',
+        decision: params.selected.decision,
+        action: 'payment.failed',
+        reason: code,
+      });
+    } catch (cleanupError: unknown) {
+      // The original error is what the caller must see; a pending hold left here still expires
+      // at validBefore, so budget is released even if this cleanup never succeeds.
+      this.logger.error(
+        { err: toLoggableError(cleanupError), paymentId: params.paymentId },
+        'could not void the hold of a failed payment',
+      );
+    }
+  }
+}
+
+function errorCodeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return /^[a-z][a-z0-9_]{0,63}$/.test(error.code) ? error.code : 'internal_error';
+  }
+  return 'internal_error';
+}
+
+/** The selected decision turned into the ledger's denial, with the standings the reserve saw. */
+function deniedByLedger(params: {
+  decision: DecisionView;
+  reason: 'budget_exceeded' | 'rate_limit_exceeded';
+  standings: Standings;
+}): DecisionView {
+  const budgets = new Map(params.standings.budgets.map((standing) => [standing.key, standing]));
+  const rateLimits = new Map(params.standings.rateLimits.map((standing) => [standing.key, standing]));
+  return {
+    ...params.decision,
+    outcome: 'deny',
+    reason: params.reason,
+    budgets: params.decision.budgets.map((budget) => {
+      const standing = budgets.get(budget.key);
+      return standing === undefined
+        ? budget
+        : { ...budget, used: standing.usedAtomic.toString(), remaining: standing.remainingAtomic.toString() };
+    }),
+    rateLimits: params.decision.rateLimits.map((limit) => {
+      const standing = rateLimits.get(limit.key);
+      return standing === undefined
+        ? limit
+        : { ...limit, used: standing.usedCount, remaining: standing.remainingCount };
+    }),
+  };
+}

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { type PaymentRequest, PaymentRequestInvalidError, parseDecimal } from '@proco/policy';
+import { type NormalizedPaymentRequired, type PayableRequirement } from '@proco/x402';
+import { ValidationFailedError } from '../common/api.errors';
+import { NetworkRegistryService } from '../networks/network-registry.service';
+import { type DecisionView, toDecisionView } from '../policies/decision.view';
+import { type EvaluatedPayment, PolicyEvaluationService } from '../policies/policy-evaluation.service';
+import { NoPayableRequirementError, PaymentDeniedError, type RequirementRejection } from './payments.errors';
+
+/** Parameters of `PaymentSelectionService.select`. */
+export interface SelectRequirementParams {
+  readonly orgId: string;
+  readonly agentId: string;
+  readonly url: string;
+  readonly method: string;
+  readonly paymentRequired: NormalizedPaymentRequired;
+  readonly now: Date;
+}
+
+/** The option to pay, the policy's verdict on it, and the checks the hold must enforce. */
+export interface SelectedRequirement {
+  readonly requirement: PayableRequirement;
+  readonly request: PaymentRequest;
+  readonly evaluated: EvaluatedPayment;
+  readonly decision: DecisionView;
+}
+
+/**
+ * Picks what to pay among a seller's `accepts`: options Proco can sign (exact, EIP-3009) on a
+ * configured network and asset, cheapest first (ties keep the seller's order), and the first one
+ * policy allows or holds for approval. Amounts of different assets are compared as atomic units;
+ * every configured asset today is a 6-decimal stablecoin, so that is also the cheapest in USD.
+ */
+@Injectable()
+export class PaymentSelectionService {
+  constructor(
+    private readonly registry: NetworkRegistryService,
+    private readonly evaluation: PolicyEvaluationService,
+  ) {}
+
+  /** Errors: `no_payable_requirement`, `payment_denied`, `validation_failed`. */
+  async select(params: SelectRequirementParams): Promise<SelectedRequirement> {
+    const candidates = this.candidatesOf(params.paymentRequired);
+    if (candidates.payable.length === 0) throw new NoPayableRequirementError(candidates.rejections);
+    let firstDenial: DecisionView | null = null;
+    for (const requirement of candidates.payable) {
+      const request = this.requestOf({ ...params, requirement });
+      const evaluated = await this.evaluate({ ...params, request });
+      const decision = toDecisionView(evaluated.decision);
+      if (evaluated.decision.outcome !== 'deny') return { requirement, request, evaluated, decision };
+      firstDenial ??= decision;
+    }
+    // The loop ran at least once and every option was denied, so a denial was recorded.
+    throw new PaymentDeniedError(firstDenial as DecisionView, null);
+  }
+
+  private candidatesOf(paymentRequired: NormalizedPaymentRequired): {
+    payable: PayableRequirement[];
+    rejections: RequirementRejection[];
+  } {
+    const payable: PayableRequirement[] = [];
+    const rejections: RequirementRejection[] = [];
+    for (const requirement of paymentRequired.accepts) {
+      if (!requirement.supported) {
+        rejections.push({ index: requirement.index, reason: requirement.unsupportedReason });
+        continue;
+      }
+      const asset = this.registry.findAsset({
+        network: requirement.network,
+        asset: requirement.assetAddress,
+      });
+      if (requirement.amountAtomic === 0n) {
+        // Nothing to reserve or sign: a zero-value authorization buys nothing a seller should honour.
+        rejections.push({ index: requirement.index, reason: 'amount_zero' });
+      } else if (asset === undefined) {
+        rejections.push({ index: requirement.index, reason: 'asset_not_configured' });
+      } else if (
+        asset.eip712.name !== requirement.eip712Domain.name ||
+        asset.eip712.version !== requirement.eip712Domain.version
+      ) {
+        // A domain other than the token's own yields a signature the token rejects: money
+        // reserved for a payment that can never settle.
+        rejections.push({ index: requirement.index, reason: 'eip712_domain_mismatch' });
+      } else {
+        payable.push(requirement);
+      }
+    }
+    payable.sort((left, right) =>
+      left.amountAtomic === right.amountAtomic
+        ? left.index - right.index
+        : left.amountAtomic < right.amountAtomic
+          ? -1
+          : 1,
+    );
+    return { payable, rejections };
+  }
+
+  private requestOf(params: SelectRequirementParams & { requirement: PayableRequirement }): PaymentRequest {
+    const { requirement } = params;
+    const asset = this.registry.findAsset({ network: requirement.network, asset: requirement.assetAddress });
+    return {
+      url: params.url,
+      method: params.method,
+      payTo: requirement.payToAddress,
+      network: requirement.network,
+      asset: requirement.assetAddress,
+      amountAtomic: requirement.amountAtomic,
+      ...(asset?.usdRate === undefined
+        ? {}
+        : { usdRate: { usdPerUnit: parseDecimal({ value: asset.usdRate }), decimals: asset.decimals } }),
+    };
+  }
+
+  private async evaluate(
+    params: SelectRequirementParams & { request: PaymentRequest },
+  ): Promise<EvaluatedPayment> {
+    try {
+      return await this.evaluation.evaluate({
+        orgId: params.orgId,
+        agentId: params.agentId,
+        request: params.request,
+        now: params.now,
+      });
+    } catch (error: unknown) {
+      if (error instanceof PaymentRequestInvalidError) {
+        throw new ValidationFailedError([{ field: error.field, message: error.message }]);
+      }
+      throw error;
+    }
+  }
+}

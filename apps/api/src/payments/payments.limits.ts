@@ -1,0 +1,28 @@
+// Bounds and timings of the payment endpoint, named with their units (STYLE rule 25).
+
+/**
+ * How long an idempotency key is remembered after its first use. The issue asks for at least
+ * 24 hours; a week also covers an agent that retries after a long outage.
+ */
+export const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * How far `validAfter` is back-dated so a chain whose clock lags ours still accepts the transfer
+ * (tokens require `block.timestamp > validAfter`); the v1 reference clients use the same 600 s.
+ */
+export const VALID_AFTER_SKEW_SECONDS = 600;
+
+/**
+ * Longest authorization we sign, whatever `maxTimeoutSeconds` the seller asks for. The hold lives
+ * exactly as long (it expires at `validBefore`), so this also bounds how long budget is reserved.
+ */
+export const VALID_BEFORE_CAP_SECONDS = 3_600;
+
+/** How long a twin request waits for the first one to finish before answering `in progress`. */
+export const IN_PROGRESS_WAIT_MS = 2_000;
+
+/** Interval between two looks at a payment that is still `authorizing`. */
+export const IN_PROGRESS_POLL_INTERVAL_MS = 50;
+
+/** Lifetime of the receipt returned with an authorization, in seconds. */
+export const PAYMENT_RECEIPT_LIFETIME_SECONDS = 600;

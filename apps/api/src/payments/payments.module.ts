@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { NetworksModule } from '../networks/networks.module';
+import { PoliciesModule } from '../policies/policies.module';
+import { ReceiptsModule } from '../receipts/receipts.module';
+import { WalletsModule } from '../wallets/wallets.module';
+import { PaymentAuthorizerService } from './payment-authorizer.service';
+import { PaymentSelectionService } from './payment-selection.service';
+import { PaymentsController } from './payments.controller';
+import { PaymentsService } from './payments.service';
+
+@Module({
+  imports: [NetworksModule, PoliciesModule, ReceiptsModule, WalletsModule],
+  controllers: [PaymentsController],
+  providers: [PaymentsService, PaymentSelectionService, PaymentAuthorizerService],
+})
+export class PaymentsModule {}

@@ -1,0 +1,523 @@
+// Goal: an agent pays an x402 402 through POST /v1/payments on the real API, PostgreSQL and anvil:
+// the signed authorization settles on chain, the receipt verifies offline, budgets deny, one
+// idempotency key yields exactly one hold and one signature, and hostile input never causes a 5xx.
+import { randomUUID } from 'node:crypto';
+import { anvilDevAccount, localChainDefinition, testUsdAbi } from '@proco/evm';
+import { PrismaService } from '@proco/persistence';
+import { verifyReceipt } from '@proco/receipts';
+import { decodePaymentHeader, TRANSFER_WITH_AUTHORIZATION_TYPES } from '@proco/x402';
+import request from 'supertest';
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http as viemHttp,
+  verifyTypedData,
+} from 'viem';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { WalletsService } from '../../apps/api/src/wallets/wallets.service';
+import { WalletUnavailableError } from '../../apps/api/src/wallets/wallets.errors';
+import { type ApiHarness, startApiHarness } from '../support/api-harness';
+
+let harness: ApiHarness;
+let http: ReturnType<typeof request>;
+let prisma: PrismaService;
+let org: { orgId: string; adminKey: string };
+
+const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
+const payee = anvilDevAccount({ index: 3 }).address;
+// The relayer submitting authorizations; an index no other suite sends from, so tx nonces never collide.
+const relayer = anvilDevAccount({ index: 7 });
+const RESOURCE_URL = 'https://api.example.com/v1/weather';
+
+interface Agent {
+  readonly id: string;
+  readonly address: Address;
+  readonly token: string;
+}
+
+function requirementFor(amount = '10000'): Record<string, unknown> {
+  return {
+    scheme: 'exact',
+    network: `eip155:${inject('chainId')}`,
+    amount,
+    asset: inject('tokenAddress'),
+    payTo: payee,
+    maxTimeoutSeconds: 120,
+    extra: { name: 'USDC', version: '2' },
+  };
+}
+
+function paymentRequiredFor(accepts: unknown[] = [requirementFor()]): Record<string, unknown> {
+  return {
+    x402Version: 2,
+    error: 'Payment required',
+    resource: { url: RESOURCE_URL, description: 'weather', mimeType: 'application/json' },
+    accepts,
+  };
+}
+
+const headerOf = (document: unknown): string => Buffer.from(JSON.stringify(document)).toString('base64');
+
+async function setOrgBudget(adminKey: string, limitAtomic: string): Promise<void> {
+  await http
+    .put('/v1/policies/org')
+    .set(bearer(adminKey))
+    .send({
+      budgets: [
+        {
+          id: 'daily_usdc',
+          asset: { network: `eip155:${inject('chainId')}`, asset: inject('tokenAddress') },
+          limitAtomic,
+          window: { kind: 'rolling', durationSeconds: 86_400 },
+        },
+      ],
+    })
+    .expect(200);
+}
+
+async function createAgent(adminKey: string): Promise<Agent> {
+  const agent = await http
+    .post('/v1/agents')
+    .set(bearer(adminKey))
+    .send({ name: `payer-${randomUUID().slice(0, 6)}` });
+  expect(agent.status).toBe(201);
+  const token = await http
+    .post(`/v1/agents/${agent.body.id}/tokens`)
+    .set(bearer(adminKey))
+    .send({ name: 'test' });
+  expect(token.status).toBe(201);
+  return { id: agent.body.id, address: agent.body.wallet.address, token: token.body.secret };
+}
+
+function pay(agent: Agent, body: unknown, idempotencyKey?: string) {
+  const call = http.post('/v1/payments').set(bearer(agent.token));
+  if (idempotencyKey !== undefined) call.set('Idempotency-Key', idempotencyKey);
+  return call.send(body as object);
+}
+
+const holdCount = (agentId: string) => prisma.hold.count({ where: { agentId } });
+
+const publicClient = () => createPublicClient({ transport: viemHttp(inject('rpcUrl')) });
+
+async function payeeBalance(): Promise<bigint> {
+  return publicClient().readContract({
+    address: inject('tokenAddress') as Address,
+    abi: testUsdAbi,
+    functionName: 'balanceOf',
+    args: [payee],
+  });
+}
+
+beforeAll(async () => {
+  harness = await startApiHarness();
+  http = request(harness.app.getHttpServer());
+  prisma = harness.app.get(PrismaService);
+  org = await harness.bootstrapOrg('Payments');
+  await setOrgBudget(org.adminKey, '100000000');
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('POST /v1/payments', () => {
+  it('signs an authorization that settles on anvil, with a receipt that verifies offline', async () => {
+    const agent = await createAgent(org.adminKey);
+    await http
+      .post(`/v1/agents/${agent.id}/faucet`)
+      .set(bearer(org.adminKey))
+      .send({ amount: '1000000' })
+      .expect(200);
+    const requirement = requirementFor('10000');
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'get',
+      paymentRequiredHeader: headerOf(paymentRequiredFor([requirement])),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers['idempotency-hit']).toBe('false');
+    expect(response.body).toMatchObject({
+      status: 'authorized',
+      header: { name: 'PAYMENT-SIGNATURE' },
+      decision: { outcome: 'allow', reason: null },
+      requirement: { network: `eip155:${inject('chainId')}`, payTo: payee, amount: '10000' },
+      authorization: { from: agent.address, to: payee, value: '10000' },
+    });
+
+    const decoded = decodePaymentHeader({ name: 'PAYMENT-SIGNATURE', value: response.body.header.value });
+    expect(decoded.x402Version).toBe(2);
+    expect((decoded as { accepted: unknown }).accepted).toEqual(requirement);
+    const { authorization, signature } = response.body.payload.payload as {
+      authorization: {
+        from: Address;
+        to: Address;
+        value: string;
+        validAfter: string;
+        validBefore: string;
+        nonce: Hex;
+      };
+      signature: Hex;
+    };
+    const message = {
+      ...authorization,
+      value: BigInt(authorization.value),
+      validAfter: BigInt(authorization.validAfter),
+      validBefore: BigInt(authorization.validBefore),
+    };
+    const domain = {
+      name: 'USDC',
+      version: '2',
+      chainId: inject('chainId'),
+      verifyingContract: inject('tokenAddress') as Address,
+    };
+    const valid = await verifyTypedData({
+      address: agent.address,
+      domain,
+      types: TRANSFER_WITH_AUTHORIZATION_TYPES,
+      primaryType: 'TransferWithAuthorization',
+      message,
+      signature,
+    });
+    expect(valid).toBe(true);
+    expect(await holdCount(agent.id)).toBe(1);
+
+    const before = await payeeBalance();
+    const wallet = createWalletClient({
+      account: relayer,
+      chain: localChainDefinition({ chainId: inject('chainId'), rpcUrl: inject('rpcUrl') }),
+      transport: viemHttp(inject('rpcUrl')),
+    });
+    const hash = await wallet.writeContract({
+      address: inject('tokenAddress') as Address,
+      abi: testUsdAbi,
+      functionName: 'transferWithAuthorization',
+      args: [
+        authorization.from,
+        authorization.to,
+        message.value,
+        message.validAfter,
+        message.validBefore,
+        authorization.nonce,
+        signature,
+      ],
+    });
+    const receipt = await publicClient().waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe('success');
+    expect((await payeeBalance()) - before).toBe(10000n);
+
+    const jwks = await http.get('/.well-known/jwks.json').expect(200);
+    const verified = await verifyReceipt({
+      token: response.body.receipt,
+      keys: jwks.body,
+      issuer: harness.config.api.publicUrl,
+      now: new Date(),
+    });
+    expect(verified.claims.payment).toMatchObject({
+      agentId: agent.id,
+      payer: agent.address,
+      payTo: payee,
+      amount: '10000',
+      nonce: authorization.nonce,
+      resourceUrl: RESOURCE_URL,
+      method: 'GET',
+      decision: 'allow',
+    });
+    expect(verified.claims.sub).toBe(response.body.paymentId);
+
+    const fetched = await http.get(`/v1/payments/${response.body.paymentId}`).set(bearer(agent.token));
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toMatchObject({
+      paymentId: response.body.paymentId,
+      status: 'authorized',
+      amount: '10000',
+    });
+    const audit = await http.get('/v1/audit-events?limit=20').set(bearer(org.adminKey));
+    const actions = (audit.body.items as { action: string }[]).map((event) => event.action);
+    expect(actions).toEqual(expect.arrayContaining(['payment.authorized', 'hold.reserved']));
+  });
+
+  it('accepts the decoded document and picks the cheapest payable option', async () => {
+    const agent = await createAgent(org.adminKey);
+    const cheap = requirementFor('700');
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'POST',
+      paymentRequired: paymentRequiredFor([
+        { ...requirementFor('900') },
+        { ...requirementFor('1'), scheme: 'upto' },
+        cheap,
+        { ...requirementFor('5'), network: 'eip155:1' },
+      ]),
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.requirement.amount).toBe('700');
+    expect(response.body.payload.accepted).toEqual(cheap);
+  });
+
+  it('denies a payment over budget with the reason and standings, and reserves nothing', async () => {
+    const other = await harness.bootstrapOrg('Payments over budget');
+    await setOrgBudget(other.adminKey, '15000');
+    const agent = await createAgent(other.adminKey);
+    const first = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(),
+    });
+    expect(first.status).toBe(201);
+    const second = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(),
+    });
+    expect(second.status).toBe(402);
+    expect(second.headers['content-type']).toContain('application/problem+json');
+    expect(second.body).toMatchObject({
+      code: 'payment_denied',
+      reason: 'budget_exceeded',
+      decision: {
+        outcome: 'deny',
+        reason: 'budget_exceeded',
+        budgets: [expect.objectContaining({ limit: '15000', used: '10000', remaining: '5000' })],
+      },
+    });
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+
+  it('gives 32 concurrent twins one hold, one nonce and identical bodies', async () => {
+    const agent = await createAgent(org.adminKey);
+    const key = `twins-${randomUUID()}`;
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequiredHeader: headerOf(paymentRequiredFor()) };
+    const first = await Promise.all(Array.from({ length: 32 }, () => pay(agent, body, key)));
+    const responses = await Promise.all(
+      first.map(async (response) => {
+        // An in-progress answer is retryable by contract; the retry must see the stored result.
+        if (response.status === 409 && response.body.code === 'idempotency_key_in_progress') {
+          return pay(agent, body, key);
+        }
+        return response;
+      }),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(31);
+    const texts = new Set(responses.map((response) => response.text));
+    expect(texts.size).toBe(1);
+    expect(responses.filter((response) => response.headers['idempotency-hit'] === 'true')).toHaveLength(31);
+    expect(await holdCount(agent.id)).toBe(1);
+    const payments = await prisma.payment.findMany({ where: { agentId: agent.id } });
+    expect(payments.map((payment) => payment.nonce)).toHaveLength(1);
+    expect(
+      await prisma.auditEvent.count({
+        where: { action: 'payment.authorized', subjectId: payments[0]?.id ?? '' },
+      }),
+    ).toBe(1);
+  });
+
+  it('answers 409 idempotency_key_conflict for the same key and a different amount', async () => {
+    const agent = await createAgent(org.adminKey);
+    const key = `conflict-${randomUUID()}`;
+    const original = await pay(
+      agent,
+      { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() },
+      key,
+    );
+    expect(original.status).toBe(201);
+    const changed = await pay(
+      agent,
+      { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor([requirementFor('20000')]) },
+      key,
+    );
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('idempotency_key_conflict');
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+
+  it('uses the seller-declared payment identifier as the key and echoes it', async () => {
+    const agent = await createAgent(org.adminKey);
+    const id = `pid_${randomUUID().replaceAll('-', '')}`;
+    const document = {
+      ...paymentRequiredFor(),
+      extensions: { 'payment-identifier': { info: { required: true, id }, schema: {} } },
+    };
+    const first = await pay(agent, { url: RESOURCE_URL, method: 'GET', paymentRequired: document });
+    expect(first.status).toBe(201);
+    expect(first.body.idempotencyKey).toBe(id);
+    expect(first.body.payload.extensions['payment-identifier'].info.id).toBe(id);
+    const again = await pay(agent, { url: RESOURCE_URL, method: 'GET', paymentRequired: document });
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+  });
+
+  it('refuses hostile input with a stable 4xx code and no hold', async () => {
+    const agent = await createAgent(org.adminKey);
+    const bodyWith = (accepts: unknown[]) => ({
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(accepts),
+    });
+    const cases: [string, unknown, number, string][] = [
+      ['zero amount', bodyWith([requirementFor('0')]), 402, 'no_payable_requirement'],
+      ['exponent amount', bodyWith([requirementFor('1e18')]), 400, 'invalid_amount'],
+      ['negative amount', bodyWith([requirementFor('-1')]), 400, 'invalid_amount'],
+      ['2^256 amount', bodyWith([requirementFor((2n ** 256n).toString())]), 400, 'invalid_amount'],
+      ['hex amount', bodyWith([requirementFor('0x10')]), 400, 'invalid_amount'],
+      [
+        'unknown scheme only',
+        bodyWith([{ ...requirementFor(), scheme: 'mystery' }]),
+        402,
+        'no_payable_requirement',
+      ],
+      [
+        'unknown network only',
+        bodyWith([{ ...requirementFor(), network: 'eip155:999999' }]),
+        402,
+        'no_payable_requirement',
+      ],
+      [
+        '20 KiB header',
+        { url: RESOURCE_URL, method: 'GET', paymentRequiredHeader: 'A'.repeat(20 * 1024) },
+        400,
+        'payment_required_too_large',
+      ],
+      [
+        'non-object document',
+        { url: RESOURCE_URL, method: 'GET', body: [1, 2, 3] },
+        400,
+        'invalid_payment_required',
+      ],
+      [
+        'garbage header',
+        { url: RESOURCE_URL, method: 'GET', paymentRequiredHeader: '%%%' },
+        400,
+        'invalid_base64',
+      ],
+      [
+        'two sources',
+        { url: RESOURCE_URL, method: 'GET', body: {}, paymentRequiredHeader: 'e30=' },
+        400,
+        'validation_failed',
+      ],
+      [
+        'bad url',
+        { url: 'ftp://x', method: 'GET', paymentRequired: paymentRequiredFor() },
+        400,
+        'validation_failed',
+      ],
+      ['unknown field', { ...bodyWith([requirementFor()]), extra: 1 }, 400, 'validation_failed'],
+    ];
+    for (const [name, body, status, code] of cases) {
+      const response = await pay(agent, body);
+      expect({ name, status: response.status, code: response.body.code }).toEqual({ name, status, code });
+    }
+    const badKey = await pay(agent, bodyWith([requirementFor()]), 'short');
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.code).toBe('validation_failed');
+    const scalar = await http
+      .post('/v1/payments')
+      .set(bearer(agent.token))
+      .set('Content-Type', 'application/json')
+      .send('"just a string"');
+    expect(scalar.status).toBeGreaterThanOrEqual(400);
+    expect(scalar.status).toBeLessThan(500);
+    expect(await holdCount(agent.id)).toBe(0);
+  });
+
+  it('refuses a frozen agent with 409 before any hold', async () => {
+    const agent = await createAgent(org.adminKey);
+    await http
+      .patch(`/v1/agents/${agent.id}`)
+      .set(bearer(org.adminKey))
+      .send({ status: 'frozen' })
+      .expect(200);
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(),
+    });
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('agent_frozen');
+    expect(await holdCount(agent.id)).toBe(0);
+  });
+
+  it("answers 404 for another agent's payment", async () => {
+    const owner = await createAgent(org.adminKey);
+    const stranger = await createAgent(org.adminKey);
+    const paid = await pay(owner, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(),
+    });
+    expect(paid.status).toBe(201);
+    const response = await http.get(`/v1/payments/${paid.body.paymentId}`).set(bearer(stranger.token));
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('payment_not_found');
+    const operator = await http.get(`/v1/payments/${paid.body.paymentId}`).set(bearer(org.adminKey));
+    expect(operator.status).toBe(403);
+  });
+
+  it('holds a payment above the approval threshold: 202, no hold, no signature, replayable', async () => {
+    const agent = await createAgent(org.adminKey);
+    await http
+      .put(`/v1/policies/agents/${agent.id}`)
+      .set(bearer(org.adminKey))
+      .send({
+        approvalThreshold: {
+          perAsset: [
+            { network: `eip155:${inject('chainId')}`, asset: inject('tokenAddress'), aboveAtomic: '500000' },
+          ],
+        },
+      })
+      .expect(200);
+    const key = `approval-${randomUUID()}`;
+    const body = {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor([requirementFor('900000')]),
+    };
+    const held = await pay(agent, body, key);
+    expect(held.status).toBe(202);
+    expect(held.body).toMatchObject({
+      status: 'pending_approval',
+      decision: { outcome: 'hold_for_approval', reason: 'approval_threshold_exceeded' },
+    });
+    expect(held.body.header).toBeUndefined();
+    expect(await holdCount(agent.id)).toBe(0);
+    const again = await pay(agent, body, key);
+    expect(again.status).toBe(202);
+    expect(again.headers['idempotency-hit']).toBe('true');
+    expect(again.text).toBe(held.text);
+    const fetched = await http.get(`/v1/payments/${held.body.paymentId}`).set(bearer(agent.token));
+    expect(fetched.body.status).toBe('pending_approval');
+  });
+
+  it('voids the hold and marks the payment failed when signing fails after the reserve', async () => {
+    const agent = await createAgent(org.adminKey);
+    const wallets = harness.app.get(WalletsService);
+    const spy = vi
+      .spyOn(wallets, 'openSigner')
+      .mockRejectedValueOnce(
+        new WalletUnavailableError('wallet', { cause: new Error('sealed key refused') }),
+      );
+    const key = `failing-${randomUUID()}`;
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    try {
+      const failed = await pay(agent, body, key);
+      expect(failed.status).toBe(500);
+      expect(failed.body.code).toBe('wallet_unavailable');
+    } finally {
+      spy.mockRestore();
+    }
+    const holds = await prisma.hold.findMany({ where: { agentId: agent.id } });
+    expect(holds.map((hold) => [hold.status, hold.resolutionReason])).toEqual([
+      ['voided', 'authorization_failed'],
+    ]);
+    const payments = await prisma.payment.findMany({ where: { agentId: agent.id } });
+    expect(payments.map((payment) => [payment.status, payment.response])).toEqual([['failed', null]]);
+    const replay = await pay(agent, body, key);
+    expect(replay.status).toBe(409);
+    expect(replay.body.code).toBe('payment_failed');
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+});
