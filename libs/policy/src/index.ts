@@ -1,5 +1,6 @@
 // Public API of @proco/policy: the policy document schema and the pure policy engine.
 export { evaluatePolicy } from './evaluate-policy';
+export { backtestPolicy } from './backtest-policy';
 export {
   AddressSchema,
   AssetRefSchema,
@@ -52,6 +53,14 @@ export {
 } from './policy.errors';
 
 export type { EvaluatePolicyParams, EvaluatePolicyResult } from './evaluate-policy';
+export type {
+  BacktestAssetTotal,
+  BacktestChange,
+  BacktestPayment,
+  BacktestPolicyParams,
+  BacktestPolicyResult,
+  BacktestPriorHold,
+} from './backtest-policy';
 export type {
   AssetRef,
   BudgetRule,

@@ -8,6 +8,8 @@ import { type Page } from '../common/pagination';
 import { RequestId } from '../common/request-id.decorator';
 import { openApiSchema, ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
+  type BacktestPolicy,
+  BacktestPolicySchema,
   type EvaluatePayment,
   EvaluatePaymentSchema,
   type ListPolicyVersionsQuery,
@@ -16,6 +18,8 @@ import {
   type PolicyVersionView,
 } from './policies.dto';
 import { PoliciesService } from './policies.service';
+import { PolicyBacktestService } from './policy-backtest.service';
+import { type BacktestView } from './policy-backtest.view';
 import { type DryRunView, PolicyDryRunService } from './policy-dry-run.service';
 
 const ORG = { level: 'org' } as const;
@@ -30,6 +34,7 @@ export class PoliciesController {
   constructor(
     private readonly policies: PoliciesService,
     private readonly dryRun: PolicyDryRunService,
+    private readonly backtests: PolicyBacktestService,
   ) {}
 
   @Post('evaluate')
@@ -44,6 +49,21 @@ export class PoliciesController {
     @Body(new ZodValidationPipe(EvaluatePaymentSchema)) body: EvaluatePayment,
   ): Promise<DryRunView> {
     return this.dryRun.evaluate(operator, body);
+  }
+
+  @Post('backtest')
+  @HttpCode(200)
+  @OperatorAccess('read')
+  @ApiOperation({
+    summary:
+      "Backtest: replay an agent's payments of the last days under draft policies and list what would change (no effect)",
+  })
+  @ApiBody({ schema: openApiSchema(BacktestPolicySchema) })
+  backtest(
+    @CurrentOperator() operator: OperatorPrincipal,
+    @Body(new ZodValidationPipe(BacktestPolicySchema)) body: BacktestPolicy,
+  ): Promise<BacktestView> {
+    return this.backtests.backtest(operator, body);
   }
 
   @Put('org')

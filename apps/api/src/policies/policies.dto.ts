@@ -1,6 +1,7 @@
 import { type PolicyDocument } from '@proco/policy';
 import { z } from 'zod';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '../common/pagination';
+import { BACKTEST_DAYS_MAX } from './policy-backtest.limits';
 
 /** Which policy: the org default (applies to every agent) or one agent's. */
 export type PolicyTarget = { readonly level: 'org' } | { readonly level: 'agent'; readonly agentId: string };
@@ -41,3 +42,18 @@ export const EvaluatePaymentSchema = z.strictObject({
   }),
 });
 export type EvaluatePayment = z.infer<typeof EvaluatePaymentSchema>;
+
+/**
+ * A backtest of draft policies against an agent's recorded payments (`POST /v1/policies/backtest`).
+ * A draft level left out keeps that level's current policy. The drafts are validated by the
+ * policy schema in the service, so that their field errors carry `draft.org.` / `draft.agent.`.
+ */
+export const BacktestPolicySchema = z.strictObject({
+  agentId: z.uuid({ message: 'must be a UUID' }),
+  days: z.number().int().min(1).max(BACKTEST_DAYS_MAX),
+  draft: z.strictObject({
+    org: z.unknown().optional(),
+    agent: z.unknown().optional(),
+  }),
+});
+export type BacktestPolicy = z.infer<typeof BacktestPolicySchema>;
