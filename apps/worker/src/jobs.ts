@@ -6,6 +6,8 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 
 export interface JobPayloads {
   'audit.verify-chain': { readonly requestedBy: 'schedule' | 'operator' };
+  'holds.expire-due': { readonly requestedBy: 'schedule' | 'operator' };
+  'payments.fail-stuck': { readonly requestedBy: 'schedule' | 'operator' };
 }
 
 export type JobName = keyof JobPayloads;

@@ -4,9 +4,13 @@ import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
 import { PersistenceModule } from '@proco/persistence';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
+import { holdStoreProvider } from './hold-store.provider';
 import { MAINTENANCE_QUEUE } from './jobs';
 import { AuditVerificationProcessor } from './maintenance/audit-verification.processor';
+import { HoldExpiryProcessor } from './maintenance/hold-expiry.processor';
 import { MaintenanceScheduleService } from './maintenance/maintenance-schedule.service';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { StuckPaymentProcessor } from './maintenance/stuck-payment.processor';
 
 /** Time to establish the queue's Redis connection. */
 export const QUEUE_CONNECT_TIMEOUT_MS = 5_000;
@@ -46,7 +50,14 @@ export class WorkerModule {
         }),
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
       ],
-      providers: [AuditVerificationProcessor, MaintenanceScheduleService],
+      providers: [
+        holdStoreProvider,
+        MaintenanceProcessor,
+        AuditVerificationProcessor,
+        HoldExpiryProcessor,
+        StuckPaymentProcessor,
+        MaintenanceScheduleService,
+      ],
     };
   }
 }

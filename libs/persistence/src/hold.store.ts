@@ -136,16 +136,20 @@ export class PostgresHoldStore implements HoldStore {
       this.prisma.$transaction(async (tx) => {
         // SKIP LOCKED: concurrent sweeps (and a post or void holding a row) split the due holds
         // between them instead of waiting; the outer status check keeps a hold from expiring twice.
+        // The batch is a CTE, evaluated once: as an `IN (subquery)` the planner may pick a nested
+        // loop that rescans the LIMIT for every outer row, each rescan skipping the rows this very
+        // statement already updated, so one call expired more than `limit` holds.
         const rows = await tx.$queryRaw<HoldRow[]>`
+          WITH "due" AS (SELECT "id" AS "due_id" FROM "holds"
+                          WHERE "status" = 'pending' AND "expires_at" <= ${now.toISOString()}::timestamptz
+                          ORDER BY "expires_at", "id"
+                          LIMIT ${batch}
+                          FOR UPDATE SKIP LOCKED)
           UPDATE "holds"
              SET "status" = 'expired', "resolved_at" = ${now.toISOString()}::timestamptz,
                  "resolution_reason" = ${HOLD_EXPIRED_REASON}
-           WHERE "status" = 'pending'
-             AND "id" IN (SELECT "id" FROM "holds"
-                           WHERE "status" = 'pending' AND "expires_at" <= ${now.toISOString()}::timestamptz
-                           ORDER BY "expires_at", "id"
-                           LIMIT ${batch}
-                           FOR UPDATE SKIP LOCKED)
+            FROM "due"
+           WHERE "holds"."id" = "due"."due_id" AND "holds"."status" = 'pending'
            RETURNING ${HOLD_COLUMNS}`;
         // Audit chain locks are taken in org order, so two sweeps can never wait on each other's.
         const holds = rows.map(toHold).sort((left, right) => compareText(left.orgId, right.orgId));

@@ -9,7 +9,7 @@ import {
   paymentIdentifierOf,
   randomNonce,
 } from '@proco/x402';
-import { type AgentPrincipal } from '../auth/principal';
+import { type AgentPrincipal, type OperatorPrincipal } from '../auth/principal';
 import { toLoggableError } from '../common/loggable-error';
 import { type DecisionView } from '../policies/decision.view';
 import { HOLD_STORE } from '../policies/hold-store.provider';
@@ -27,9 +27,12 @@ import {
 } from './payments.limits';
 import { mapX402Errors } from './x402-errors.util';
 
+/** Whose payment it is: the paying agent, or the owner of a payment an operator approves. */
+export type PaymentOwner = Pick<AgentPrincipal, 'orgId' | 'agentId'>;
+
 /** Parameters of `PaymentAuthorizerService.authorize`. */
 export interface AuthorizePaymentParams {
-  readonly agent: AgentPrincipal;
+  readonly agent: PaymentOwner;
   readonly payer: `0x${string}`;
   readonly paymentId: string;
   readonly idempotencyKey: string;
@@ -40,9 +43,18 @@ export interface AuthorizePaymentParams {
   readonly selected: SelectedRequirement;
   readonly now: Date;
   readonly requestId: string | undefined;
+  /**
+   * Null for an agent's own purchase, which inserts the payment under its idempotency key. The
+   * operator for an approval: the payment already exists as `pending_approval` and is claimed by
+   * a conditional update instead, so concurrent approvals sign at most once.
+   */
+  readonly approvedBy: OperatorPrincipal | null;
 }
 
-/** What `authorize` did: the stored body, or the key was taken by a twin that got there first. */
+/**
+ * What `authorize` did: the stored body, or the payment could not be claimed (its key was taken by
+ * a twin, or, for an approval, it was no longer `pending_approval`).
+ */
 export type AuthorizePaymentResult =
   { readonly kind: 'authorized'; readonly body: string } | { readonly kind: 'key_taken' };
 
@@ -85,7 +97,11 @@ export class PaymentAuthorizerService {
       }),
     );
     const { authorization } = built;
-    if (!(await this.insertAuthorizing({ ...params, authorization }))) return { kind: 'key_taken' };
+    const claimed =
+      params.approvedBy === null
+        ? await this.insertAuthorizing({ ...params, authorization })
+        : await this.claimApproved({ ...params, approvedBy: params.approvedBy, authorization });
+    if (!claimed) return { kind: 'key_taken' };
     const holdId = holdIdOf(paymentId);
     try {
       const reserved = await this.holds.reserve({
@@ -165,6 +181,51 @@ export class PaymentAuthorizerService {
         return false;
       throw error;
     }
+  }
+
+  /**
+   * Moves a `pending_approval` payment to `authorizing` with its nonce and validity fixed, and
+   * audits the approval, in one transaction. The update's condition on the status is what makes
+   * an approval happen once: of concurrent approvals, exactly one sees a row to change.
+   */
+  private async claimApproved(
+    params: AuthorizePaymentParams & {
+      approvedBy: OperatorPrincipal;
+      authorization: { nonce: string; validAfter: string; validBefore: string };
+    },
+  ): Promise<boolean> {
+    const { selected, authorization, approvedBy } = params;
+    return this.prisma.$transaction(async (tx) => {
+      const claimed = await tx.payment.updateMany({
+        where: { id: params.paymentId, orgId: params.agent.orgId, status: 'pending_approval' },
+        data: {
+          status: 'authorizing',
+          nonce: authorization.nonce,
+          validAfter: authorization.validAfter,
+          validBefore: authorization.validBefore,
+          decision: selected.decision as unknown as Prisma.InputJsonValue,
+          // The 202 body no longer describes the payment; `finish` stores the final one.
+          response: null,
+          responseStatus: null,
+        },
+      });
+      if (claimed.count !== 1) return false;
+      await this.audit.append(tx, {
+        orgId: params.agent.orgId,
+        actor: { type: 'operator', id: approvedBy.apiKeyId },
+        action: 'payment.approved',
+        subject: { type: 'payment', id: params.paymentId },
+        data: {
+          agentId: params.agent.agentId,
+          amountAtomic: selected.requirement.amountAtomic.toString(),
+          network: selected.requirement.network,
+          asset: selected.requirement.assetAddress,
+          payTo: selected.requirement.payToAddress,
+        },
+        requestId: params.requestId,
+      });
+      return true;
+    });
   }
 
   private async responseOf(
@@ -251,7 +312,10 @@ export class PaymentAuthorizerService {
       if (updated.count !== 1) throw new Error(`Payment ${params.paymentId} left authorizing twice.`);
       await this.audit.append(tx, {
         orgId: params.agent.orgId,
-        actor: { type: 'agent', id: params.agent.agentId },
+        actor:
+          params.approvedBy === null
+            ? { type: 'agent', id: params.agent.agentId }
+            : { type: 'operator', id: params.approvedBy.apiKeyId },
         action: params.action,
         subject: { type: 'payment', id: params.paymentId },
         data: {

@@ -17,6 +17,16 @@ export interface SelectRequirementParams {
   readonly now: Date;
 }
 
+/** Parameters of `PaymentSelectionService.reevaluate`: the requirement chosen earlier. */
+export interface ReevaluateRequirementParams extends SelectRequirementParams {
+  readonly chosen: {
+    readonly network: string;
+    readonly asset: string;
+    readonly payTo: string;
+    readonly amountAtomic: bigint;
+  };
+}
+
 /** The option to pay, the policy's verdict on it, and the checks the hold must enforce. */
 export interface SelectedRequirement {
   readonly requirement: PayableRequirement;
@@ -52,6 +62,28 @@ export class PaymentSelectionService {
     }
     // The loop ran at least once and every option was denied, so a denial was recorded.
     throw new PaymentDeniedError(firstDenial as DecisionView, null);
+  }
+
+  /**
+   * Evaluates, at `now`, the one requirement chosen when the payment was first decided (an
+   * operator approves that amount to that payee, not whatever is cheapest now). Returns the
+   * decision whatever it is, deny included: the caller decides what an approval overrides.
+   * Errors: `no_payable_requirement` (the option is no longer payable here), `validation_failed`.
+   */
+  async reevaluate(params: ReevaluateRequirementParams): Promise<SelectedRequirement> {
+    const { chosen } = params;
+    const candidates = this.candidatesOf(params.paymentRequired);
+    const requirement = candidates.payable.find(
+      (candidate) =>
+        candidate.network === chosen.network &&
+        candidate.assetAddress.toLowerCase() === chosen.asset.toLowerCase() &&
+        candidate.payToAddress.toLowerCase() === chosen.payTo.toLowerCase() &&
+        candidate.amountAtomic === chosen.amountAtomic,
+    );
+    if (requirement === undefined) throw new NoPayableRequirementError(candidates.rejections);
+    const request = this.requestOf({ ...params, requirement });
+    const evaluated = await this.evaluate({ ...params, request });
+    return { requirement, request, evaluated, decision: toDecisionView(evaluated.decision) };
   }
 
   private candidatesOf(paymentRequired: NormalizedPaymentRequired): {

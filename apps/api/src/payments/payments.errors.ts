@@ -9,6 +9,8 @@ export type PaymentsErrorCode =
   | 'idempotency_key_in_progress'
   | 'payment_failed'
   | 'payment_not_found'
+  | 'payment_rejected'
+  | 'approval_not_pending'
   | X402ErrorCode;
 
 /** Why one offered requirement was not paid: a wire-level reason or our configuration. */
@@ -85,6 +87,34 @@ export class PaymentNotFoundError extends DomainError<'payment_not_found'> {
   readonly code = 'payment_not_found';
   constructor(readonly paymentId: string) {
     super(`Payment ${paymentId} does not exist.`);
+  }
+}
+
+/** An operator rejected this payment while it waited for approval; nothing was reserved or signed. */
+export class PaymentRejectedError extends DomainError<'payment_rejected'> {
+  readonly code = 'payment_rejected';
+  constructor(readonly paymentId: string) {
+    super(`Payment ${paymentId} was rejected by an operator.`);
+  }
+  override details(): Record<string, unknown> {
+    return { paymentId: this.paymentId };
+  }
+}
+
+/**
+ * An approve or reject found the payment no longer waiting for approval: another operator (or a
+ * concurrent request) decided it first, or it never waited. `status` is where it stands now.
+ */
+export class ApprovalNotPendingError extends DomainError<'approval_not_pending'> {
+  readonly code = 'approval_not_pending';
+  constructor(
+    readonly paymentId: string,
+    readonly status: string,
+  ) {
+    super(`Payment ${paymentId} is ${status}, not pending approval.`);
+  }
+  override details(): Record<string, unknown> {
+    return { paymentId: this.paymentId, status: this.status };
   }
 }
 

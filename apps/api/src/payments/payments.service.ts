@@ -8,13 +8,13 @@ import {
   normalizePaymentRequired,
   paymentIdentifierOf,
 } from '@proco/x402';
-import { AgentFrozenError, AgentNotFoundError } from '../agents/agents.errors';
 import { type AgentPrincipal } from '../auth/principal';
 import { type DecisionView } from '../policies/decision.view';
-import { WalletNotFoundError } from '../wallets/wallets.errors';
+import { activePayerOf } from './active-payer.util';
 import { PaymentAuthorizerService } from './payment-authorizer.service';
 import { paymentRequestHash } from './payment-request-hash.util';
 import { PaymentSelectionService, type SelectedRequirement } from './payment-selection.service';
+import { type PaymentRow, toPaymentView } from './payment-view.util';
 import { type CreatePayment, type PaymentView } from './payments.dto';
 import {
   IdempotencyKeyConflictError,
@@ -22,6 +22,7 @@ import {
   PaymentDeniedError,
   PaymentFailedError,
   PaymentNotFoundError,
+  PaymentRejectedError,
 } from './payments.errors';
 import {
   IDEMPOTENCY_RETENTION_SECONDS,
@@ -38,8 +39,6 @@ export interface PaymentResponse {
   /** True when the body is a stored response served again. */
   readonly replayed: boolean;
 }
-
-type PaymentRow = Prisma.PaymentGetPayload<object>;
 
 const UNIQUE_VIOLATION = 'P2002';
 
@@ -77,7 +76,7 @@ export class PaymentsService {
     const requestHash = paymentRequestHash({ url: input.url, method: input.method, paymentRequired });
     const existing = await this.findByKey(agent, idempotencyKey);
     if (existing !== null) return this.replay({ agent, row: existing, requestHash });
-    const payer = await this.activePayer(agent);
+    const payer = await activePayerOf(this.prisma, agent);
     const now = new Date();
     const selected = await this.selection.select({
       orgId: agent.orgId,
@@ -97,7 +96,7 @@ export class PaymentsService {
       now,
     };
     if (selected.evaluated.decision.outcome === 'hold_for_approval') {
-      const held = await this.holdForApproval({ ...common, requestId: params.requestId });
+      const held = await this.holdForApproval({ ...common, paymentRequired, requestId: params.requestId });
       if (held !== null) return { status: 202, body: held, idempotencyKey, replayed: false };
     } else {
       const result = await this.authorizer.authorize({
@@ -106,6 +105,7 @@ export class PaymentsService {
         paymentId: randomUUID(),
         paymentRequired,
         requestId: params.requestId,
+        approvedBy: null,
       });
       if (result.kind === 'authorized')
         return { status: 201, body: result.body, idempotencyKey, replayed: false };
@@ -122,21 +122,7 @@ export class PaymentsService {
       where: { id: paymentId, orgId: agent.orgId, agentId: agent.agentId },
     });
     if (row === null) throw new PaymentNotFoundError(paymentId);
-    return {
-      paymentId: row.id,
-      status: row.status,
-      idempotencyKey: row.idempotencyKey,
-      resourceUrl: row.resourceUrl,
-      method: row.method,
-      network: row.network,
-      asset: row.asset,
-      payTo: row.payTo,
-      amount: row.amount?.toFixed(0) ?? null,
-      nonce: row.nonce,
-      decision: row.decision,
-      createdAt: row.createdAt.toISOString(),
-      response: row.response === null ? null : (JSON.parse(row.response) as unknown),
-    };
+    return toPaymentView(row);
   }
 
   private async replay(params: {
@@ -158,6 +144,8 @@ export class PaymentsService {
     }
     const replayed = { idempotencyKey: row.idempotencyKey, replayed: true } as const;
     switch (row.status) {
+      // After an operator's approval this is the authorized body the approval stored: the agent's
+      // replay of its original request is how it picks up the header to retry with.
       case 'authorized':
         return { status: 200, body: storedBody(row), ...replayed };
       case 'pending_approval':
@@ -166,6 +154,8 @@ export class PaymentsService {
         throw new PaymentDeniedError(row.decision as unknown as DecisionView, row.id);
       case 'failed':
         throw new PaymentFailedError(row.id);
+      case 'rejected':
+        throw new PaymentRejectedError(row.id);
     }
   }
 
@@ -175,21 +165,10 @@ export class PaymentsService {
     });
   }
 
-  /** The agent's wallet address; a frozen agent is refused here, before any hold. */
-  private async activePayer(agent: AgentPrincipal): Promise<`0x${string}`> {
-    const row = await this.prisma.agent.findFirst({
-      where: { id: agent.agentId, orgId: agent.orgId },
-      select: { status: true, wallet: { select: { address: true } } },
-    });
-    if (row === null) throw new AgentNotFoundError(agent.agentId);
-    if (row.status !== 'active') throw new AgentFrozenError(agent.agentId);
-    if (row.wallet === null) throw new WalletNotFoundError(agent.agentId);
-    return row.wallet.address as `0x${string}`;
-  }
-
   /**
    * Stores a payment waiting for an operator (no hold, no signature yet) and its 202 body; null
-   * when a twin took the key first. Approving it (`/v1/approvals`) is not built yet.
+   * when a twin took the key first. The seller's document is kept as text so an approval
+   * (`ApprovalsService`) can sign for the same requirement and echo `accepted` byte-for-byte.
    */
   private async holdForApproval(params: {
     agent: AgentPrincipal;
@@ -198,6 +177,7 @@ export class PaymentsService {
     url: string;
     method: string;
     selected: SelectedRequirement;
+    paymentRequired: NormalizedPaymentRequired;
     now: Date;
     requestId: string | undefined;
   }): Promise<string | null> {
@@ -232,6 +212,7 @@ export class PaymentsService {
             decision: selected.decision as unknown as Prisma.InputJsonValue,
             response: body,
             responseStatus: 202,
+            paymentRequired: JSON.stringify(params.paymentRequired.raw),
             createdAt: params.now,
             expiresAt: new Date(params.now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
           },

@@ -1,8 +1,7 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditLogRepository } from '@proco/persistence';
 import { type Job } from 'bullmq';
-import { type JobOf, MAINTENANCE_QUEUE } from '../jobs';
+import { type JobOf } from '../jobs';
 
 /** Broken chains listed in one outcome; the count beyond it is still reported. */
 export const BROKEN_CHAINS_REPORTED_MAX = 100;
@@ -25,23 +24,14 @@ export interface AuditVerificationOutcome {
 
 /**
  * Re-verifies every org's audit hash chain on a schedule, so tampering is noticed even when
- * nobody asks. Retrying is safe: verification only reads.
+ * nobody asks. Retrying is safe: verification only reads. `MaintenanceProcessor` routes
+ * `audit.verify-chain` jobs here.
  */
-@Processor(MAINTENANCE_QUEUE, { concurrency: 1 })
-export class AuditVerificationProcessor extends WorkerHost implements BeforeApplicationShutdown {
+@Injectable()
+export class AuditVerificationProcessor {
   private readonly logger = new Logger(AuditVerificationProcessor.name);
 
-  constructor(private readonly audit: AuditLogRepository) {
-    super();
-  }
-
-  /**
-   * Stops taking jobs and waits for the running one before modules are destroyed: Prisma
-   * disconnects in `onModuleDestroy`, which runs before BullMQ's own shutdown hook.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
-  }
+  constructor(private readonly audit: AuditLogRepository) {}
 
   async process(job: Job<JobOf<'audit.verify-chain'>>): Promise<AuditVerificationOutcome> {
     let chains = 0;

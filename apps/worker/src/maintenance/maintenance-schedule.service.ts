@@ -3,7 +3,8 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Queue } from 'bullmq';
 import {
   FINISHED_JOBS_KEPT,
-  type JobOf,
+  type JobName,
+  type JobPayloads,
   MAINTENANCE_JOB_ATTEMPTS,
   MAINTENANCE_JOB_BACKOFF_MS,
   MAINTENANCE_QUEUE,
@@ -11,7 +12,17 @@ import {
 
 /** How often the audit chain is re-verified. */
 export const AUDIT_VERIFICATION_INTERVAL_MS = 10 * 60 * 1_000;
-const AUDIT_VERIFICATION_SCHEDULER_ID = 'audit.verify-chain';
+/** How often due holds are expired (a hold outlives its validBefore by at most this much). */
+export const HOLD_EXPIRY_INTERVAL_MS = 30 * 1_000;
+/** How often payments stuck in `authorizing` are looked for. */
+export const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1_000;
+
+/** Every repeating maintenance job: its name (also its scheduler id) and interval. */
+export const MAINTENANCE_SCHEDULES: readonly { readonly name: JobName; readonly everyMs: number }[] = [
+  { name: 'audit.verify-chain', everyMs: AUDIT_VERIFICATION_INTERVAL_MS },
+  { name: 'holds.expire-due', everyMs: HOLD_EXPIRY_INTERVAL_MS },
+  { name: 'payments.fail-stuck', everyMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS },
+];
 
 /**
  * Registers the repeating maintenance jobs. `upsertJobScheduler` is idempotent, so every worker
@@ -19,22 +30,24 @@ const AUDIT_VERIFICATION_SCHEDULER_ID = 'audit.verify-chain';
  */
 @Injectable()
 export class MaintenanceScheduleService implements OnApplicationBootstrap {
-  constructor(@InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<JobOf<'audit.verify-chain'>>) {}
+  constructor(@InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<JobPayloads[JobName]>) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      AUDIT_VERIFICATION_SCHEDULER_ID,
-      { every: AUDIT_VERIFICATION_INTERVAL_MS },
-      {
-        name: 'audit.verify-chain',
-        data: { requestedBy: 'schedule' },
-        opts: {
-          attempts: MAINTENANCE_JOB_ATTEMPTS,
-          backoff: { type: 'exponential', delay: MAINTENANCE_JOB_BACKOFF_MS },
-          removeOnComplete: FINISHED_JOBS_KEPT,
-          removeOnFail: FINISHED_JOBS_KEPT,
+    for (const schedule of MAINTENANCE_SCHEDULES) {
+      await this.queue.upsertJobScheduler(
+        schedule.name,
+        { every: schedule.everyMs },
+        {
+          name: schedule.name,
+          data: { requestedBy: 'schedule' },
+          opts: {
+            attempts: MAINTENANCE_JOB_ATTEMPTS,
+            backoff: { type: 'exponential', delay: MAINTENANCE_JOB_BACKOFF_MS },
+            removeOnComplete: FINISHED_JOBS_KEPT,
+            removeOnFail: FINISHED_JOBS_KEPT,
+          },
         },
-      },
-    );
+      );
+    }
   }
 }

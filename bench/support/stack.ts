@@ -1,0 +1,168 @@
+// The system under test for the payment benchmark: a fresh migrated database, an anvil chain with
+// the test token, a networks file, and the real API server in a child process (compiled on the fly
+// by bench/support/run-ts.mjs, so neither tsx's missing decorator metadata nor a stale dist/ matters).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePort, type LocalChain, startLocalChain } from '@proco/evm';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+
+/** How long the server may take to answer /readyz, and to exit after SIGTERM. */
+const SERVER_READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
+const projectRoot = path.resolve(__dirname, '..', '..');
+const runTs = path.join(projectRoot, 'bench', 'support', 'run-ts.mjs');
+
+export interface BenchStack {
+  readonly baseUrl: string;
+  readonly database: TestDatabase;
+  readonly chain: LocalChain;
+  readonly adminKey: string;
+  readonly orgId: string;
+  readonly serverPid: number;
+  readonly databasePoolSize: number;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; whatever was started is stopped again if a later step fails. */
+export async function startBenchStack(): Promise<BenchStack> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => console.error('[bench] cleanup failed:', error));
+    }
+    cleanups.length = 0;
+  };
+  try {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const chain = await startLocalChain({ port: await findFreePort() });
+    cleanups.push(() => chain.stop());
+    const directory = mkdtempSync(path.join(tmpdir(), 'proco-bench-'));
+    cleanups.push(async () => rmSync(directory, { recursive: true, force: true }));
+    const networksFile = path.join(directory, 'networks.json');
+    writeFileSync(networksFile, JSON.stringify(networksDocument(chain)));
+
+    const port = await findFreePort();
+    const databasePoolSize = 10;
+    const environment: Record<string, string> = {
+      PROCO_ENV: 'development',
+      PROCO_API_HOST: '127.0.0.1',
+      PROCO_API_PORT: String(port),
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      PROCO_REDIS_PREFIX: `proco-bench-${randomUUID().slice(0, 8)}`,
+      PROCO_MASTER_KEY: randomBytes(32).toString('base64'),
+      PROCO_NETWORKS_FILE: networksFile,
+      PROCO_LOG_LEVEL: 'silent',
+      PROCO_DATABASE_POOL_SIZE: String(databasePoolSize),
+      PROCO_DOCS_ENABLED: 'false',
+    };
+    const { orgId, adminKey } = await bootstrapOrg(environment);
+    const server = spawn(process.execPath, [runTs, 'apps/api/src/main.ts'], {
+      cwd: projectRoot,
+      env: environment,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const stderr: string[] = [];
+    server.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    const killOnExit = (): void => {
+      server.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    cleanups.push(async () => {
+      process.removeListener('exit', killOnExit);
+      await stopChild(server);
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitUntilReady(baseUrl, server, stderr);
+    if (server.pid === undefined) throw new Error('The API server has no pid.');
+    return {
+      baseUrl,
+      database,
+      chain,
+      adminKey,
+      orgId,
+      serverPid: server.pid,
+      databasePoolSize,
+      stop,
+    };
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+}
+
+function networksDocument(chain: LocalChain): Record<string, unknown> {
+  return {
+    networks: [
+      {
+        id: `eip155:${chain.chainId}`,
+        name: 'Bench anvil',
+        rpcUrl: chain.rpcUrl,
+        confirmations: 1,
+        local: true,
+        assets: [
+          {
+            address: chain.tokenAddress,
+            symbol: 'USDC',
+            decimals: 6,
+            eip712: { name: 'USDC', version: '2' },
+            usdRate: '1',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Runs the real `proco bootstrap` CLI against the bench database and reads its JSON answer. */
+async function bootstrapOrg(
+  environment: Record<string, string>,
+): Promise<{ orgId: string; adminKey: string }> {
+  const child = spawn(process.execPath, [runTs, 'apps/api/src/cli.ts', 'bootstrap', '--org', 'bench'], {
+    cwd: projectRoot,
+    env: environment,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const errors: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => errors.push(chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_READY_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`proco bootstrap failed (${code}): ${errors.join('')}`);
+  const parsed = JSON.parse(output.join('')) as { org: { id: string }; apiKey: { secret: string } };
+  return { orgId: parsed.org.id, adminKey: parsed.apiKey.secret };
+}
+
+async function waitUntilReady(baseUrl: string, server: ChildProcess, stderr: string[]): Promise<void> {
+  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) {
+      throw new Error(`The API server exited with ${server.exitCode}: ${stderr.join('')}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/readyz`);
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Error(`The API server was not ready within ${SERVER_READY_TIMEOUT_MS} ms: ${stderr.join('')}`);
+}
+
+/** SIGTERM, then SIGKILL after a bounded wait; resolves once the child is gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

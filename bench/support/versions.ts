@@ -1,0 +1,27 @@
+// Versions recorded with every benchmark result.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+
+/** The installed version of `name`, read from its package.json under node_modules. */
+export function packageVersion(projectRoot: string, name: string): string {
+  try {
+    const manifest = JSON.parse(
+      readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8'),
+    ) as { version?: string };
+    return manifest.version ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+export async function postgresVersion(databaseUrl: string): Promise<string> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const result = await client.query<{ server_version: string }>('SHOW server_version');
+    return result.rows[0]?.server_version ?? 'unknown';
+  } finally {
+    await client.end();
+  }
+}
