@@ -108,16 +108,14 @@ export class PoliciesService {
     orgId: string,
     agentId: string,
   ): Promise<{ org?: PolicyDocument; agent?: PolicyDocument }> {
-    const policies = await this.prisma.policy.findMany({
-      where: { orgId, target: { in: ['org', agentId] } },
-    });
+    // One round trip on the payment path: each target's current version, joined on the pointer.
+    const rows = await this.prisma.$queryRaw<{ level: 'org' | 'agent'; document: unknown }[]>`
+      SELECT p.level::text AS level, v.document
+      FROM policies p
+      JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.current_version
+      WHERE p.org_id = ${orgId}::uuid AND p.target IN ('org', ${agentId})`;
     const documents: { org?: PolicyDocument; agent?: PolicyDocument } = {};
-    for (const policy of policies) {
-      const row = await this.prisma.policyVersion.findUniqueOrThrow({
-        where: { policyId_version: { policyId: policy.id, version: policy.currentVersion } },
-      });
-      documents[policy.level] = row.document as PolicyDocument;
-    }
+    for (const row of rows) documents[row.level] = row.document as PolicyDocument;
     return documents;
   }
 
