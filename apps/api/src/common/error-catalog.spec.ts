@@ -1,4 +1,6 @@
 // Goal: every error code maps to a sensible problem status, and codes are stable snake_case.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, isErrorCode } from './error-catalog';
 
@@ -15,5 +17,13 @@ describe('error catalogue', () => {
     expect(isErrorCode('toString')).toBe(false);
     expect(isErrorCode('__proto__')).toBe(false);
     expect(isErrorCode(404)).toBe(false);
+  });
+});
+
+describe('README', () => {
+  it('lists every error code a client can receive', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
+    const missing = Object.keys(ERROR_CATALOG).filter((code) => !readme.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
   });
 });
