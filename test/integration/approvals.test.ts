@@ -196,6 +196,7 @@ describe('/v1/approvals', () => {
       response: { status: 'authorized', header: { name: 'PAYMENT-SIGNATURE' } },
     });
     const response = approved.body.response as {
+      receipt: string;
       header: { name: string; value: string };
       payload: { payload: { authorization: Record<string, string>; signature: Hex } };
     };
@@ -223,6 +224,12 @@ describe('/v1/approvals', () => {
       signature,
     });
     expect(valid).toBe(true);
+    // The receipt keeps the outcome that held the payment; an operator approved it.
+    const [, claims] = response.receipt.split('.');
+    expect(JSON.parse(Buffer.from(claims ?? '', 'base64url').toString('utf8'))).toMatchObject({
+      sub: held.paymentId,
+      payment: { decision: 'hold_for_approval' },
+    });
     const holds = await holdsOf(held.paymentId);
     expect(holds.map((hold) => [hold.status, hold.amount.toFixed(0)])).toEqual([
       ['pending', HELD_AMOUNT_ATOMIC],

@@ -16,6 +16,8 @@ import {
   verifyTypedData,
 } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { HOLD_EXPIRY_GRACE_SECONDS } from '../../apps/api/src/payments/payments.limits';
+import { PaymentAuthorizerService } from '../../apps/api/src/payments/payment-authorizer.service';
 import { WalletsService } from '../../apps/api/src/wallets/wallets.service';
 import { WalletUnavailableError } from '../../apps/api/src/wallets/wallets.errors';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
@@ -182,6 +184,11 @@ describe('POST /v1/payments', () => {
     });
     expect(valid).toBe(true);
     expect(await holdCount(agent.id)).toBe(1);
+    // The hold outlives validBefore by the grace period: a late-seen settlement can still post it.
+    const hold = await prisma.hold.findFirstOrThrow({ where: { agentId: agent.id } });
+    expect(hold.expiresAt.getTime()).toBe(
+      (Number(authorization.validBefore) + HOLD_EXPIRY_GRACE_SECONDS) * 1_000,
+    );
 
     const before = await payeeBalance();
     const wallet = createWalletClient({
@@ -519,5 +526,34 @@ describe('POST /v1/payments', () => {
     expect(replay.status).toBe(409);
     expect(replay.body.code).toBe('payment_failed');
     expect(await holdCount(agent.id)).toBe(1);
+  });
+
+  it('keeps the hold of a payment whose final update committed even if its answer was lost', async () => {
+    const agent = await createAgent(org.adminKey);
+    // `finish` is private: reach it through a structural view of the service.
+    const service: unknown = harness.app.get(PaymentAuthorizerService);
+    const authorizer = service as { finish: (params: { status: string }) => Promise<void> };
+    const original = authorizer.finish.bind(authorizer);
+    // The authorized update commits, then the call fails as if the connection dropped on COMMIT.
+    const spy = vi.spyOn(authorizer, 'finish').mockImplementationOnce(async (params) => {
+      await original(params);
+      throw new Error('connection lost after commit');
+    });
+    const key = `lost-answer-${randomUUID()}`;
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    try {
+      const lost = await pay(agent, body, key);
+      expect(lost.status).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
+    const holds = await prisma.hold.findMany({ where: { agentId: agent.id } });
+    expect(holds.map((hold) => hold.status)).toEqual(['pending']);
+    const payments = await prisma.payment.findMany({ where: { agentId: agent.id } });
+    expect(payments.map((payment) => payment.status)).toEqual(['authorized']);
+    // The retry gets the signed authorization, and its budget is still counted.
+    const replay = await pay(agent, body, key);
+    expect(replay.status).toBe(200);
+    expect(replay.body.status).toBe('authorized');
   });
 });

@@ -20,6 +20,7 @@ import { type SelectedRequirement } from './payment-selection.service';
 import { type AuthorizedPaymentView, type PayableMethod } from './payments.dto';
 import { PaymentDeniedError } from './payments.errors';
 import {
+  HOLD_EXPIRY_GRACE_SECONDS,
   IDEMPOTENCY_RETENTION_SECONDS,
   PAYMENT_RECEIPT_LIFETIME_SECONDS,
   VALID_AFTER_SKEW_SECONDS,
@@ -113,10 +114,16 @@ export class PaymentAuthorizerService {
         asset: selected.requirement.assetAddress.toLowerCase(),
         amountAtomic: selected.requirement.amountAtomic,
         now: params.now,
-        expiresAt: new Date(Number(authorization.validBefore) * 1000),
+        // Past validBefore plus a grace period: a transfer mined just before validBefore is seen
+        // late (confirmations, sweep interval, clock drift), and an expired hold can never post.
+        expiresAt: new Date((Number(authorization.validBefore) + HOLD_EXPIRY_GRACE_SECONDS) * 1000),
         checks: selected.evaluated.budgetChecks,
         rateLimits: selected.evaluated.rateLimitChecks,
       });
+      // A replayed reserve returns the existing hold; only a pending one may back a signature.
+      if (reserved.ok && reserved.hold.status !== 'pending') {
+        throw new Error(`Hold ${holdId} is ${reserved.hold.status}, not pending; refusing to sign.`);
+      }
       if (!reserved.ok) {
         const decision = deniedByLedger({
           decision: selected.decision,
@@ -130,6 +137,10 @@ export class PaymentAuthorizerService {
         orgId: params.agent.orgId,
         agentId: params.agent.agentId,
       });
+      // The authorization names `from`; a wallet replaced since it was read could never settle it.
+      if (signer.address.toLowerCase() !== authorization.from.toLowerCase()) {
+        throw new Error(`The wallet of agent ${params.agent.agentId} changed while paying.`);
+      }
       const signature = await signer.signTypedData(built.typedData);
       const body = await this.responseOf({ ...params, authorization, signature });
       await this.finish({
@@ -266,7 +277,8 @@ export class PaymentAuthorizerService {
           resourceUrl: params.url,
           method: params.method,
           nonce: authorization.nonce,
-          decision: 'allow',
+          // An operator-approved payment keeps the outcome that held it, as the claim documents.
+          decision: params.approvedBy === null ? 'allow' : 'hold_for_approval',
         },
       },
       lifetimeSeconds: PAYMENT_RECEIPT_LIFETIME_SECONDS,
@@ -336,21 +348,32 @@ export class PaymentAuthorizerService {
     });
   }
 
-  /** Undoes a started purchase: void its hold (if one was reserved), mark the payment failed. */
+  /**
+   * Undoes a started purchase: marks the payment failed, then voids its hold. The order matters:
+   * the failure is recorded only while the payment is still `authorizing`, so a payment whose
+   * final update committed (its answer lost on the way back) or that the sweeper already failed
+   * keeps its hold as it is; voiding first would release the budget of an authorized payment.
+   */
   private async fail(params: AuthorizePaymentParams & { holdId: string; error: unknown }): Promise<void> {
     try {
-      await this.holds.void({ holdId: params.holdId, now: new Date(), reason: AUTHORIZATION_FAILED_REASON });
-      const code = errorCodeOf(params.error);
       await this.finish({
         ...params,
         status: 'failed',
         decision: params.selected.decision,
         action: 'payment.failed',
-        reason: code,
+        reason: errorCodeOf(params.error),
       });
     } catch (cleanupError: unknown) {
-      // The original error is what the caller must see; a pending hold left here still expires
-      // at validBefore, so budget is released even if this cleanup never succeeds.
+      this.logger.error(
+        { err: toLoggableError(cleanupError), paymentId: params.paymentId },
+        'a failed payment had already left authorizing; its hold is left as it is',
+      );
+      return;
+    }
+    try {
+      await this.holds.void({ holdId: params.holdId, now: new Date(), reason: AUTHORIZATION_FAILED_REASON });
+    } catch (cleanupError: unknown) {
+      // The original error is what the caller must see; a hold left pending here still expires.
       this.logger.error(
         { err: toLoggableError(cleanupError), paymentId: params.paymentId },
         'could not void the hold of a failed payment',

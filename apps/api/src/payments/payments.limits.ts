@@ -13,10 +13,18 @@ export const IDEMPOTENCY_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 export const VALID_AFTER_SKEW_SECONDS = 600;
 
 /**
- * Longest authorization we sign, whatever `maxTimeoutSeconds` the seller asks for. The hold lives
- * exactly as long (it expires at `validBefore`), so this also bounds how long budget is reserved.
+ * Longest authorization we sign, whatever `maxTimeoutSeconds` the seller asks for. With the grace
+ * period below, this also bounds how long budget stays reserved for an unsettled payment.
  */
 export const VALID_BEFORE_CAP_SECONDS = 3_600;
+
+/**
+ * How long after `validBefore` a pending hold may expire. A transfer mined just before
+ * `validBefore` reaches Proco only after confirmations, the sweep interval and clock drift between
+ * the chain and our hosts; expiring earlier would release budget for money that already moved
+ * (an expired hold can never be posted). Reconciliation from chain evidence comes with settlement.
+ */
+export const HOLD_EXPIRY_GRACE_SECONDS = 900;
 
 /** How long a twin request waits for the first one to finish before answering `in progress`. */
 export const IN_PROGRESS_WAIT_MS = 2_000;
