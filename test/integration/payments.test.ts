@@ -232,6 +232,8 @@ describe('POST /v1/payments', () => {
       decision: 'allow',
     });
     expect(verified.claims.sub).toBe(response.body.paymentId);
+    // The receipt lasts exactly as long as the authorization it describes.
+    expect(verified.claims.exp).toBe(Number(authorization.validBefore));
 
     const fetched = await http.get(`/v1/payments/${response.body.paymentId}`).set(bearer(agent.token));
     expect(fetched.status).toBe(200);
@@ -373,6 +375,12 @@ describe('POST /v1/payments', () => {
       [
         'unknown scheme only',
         bodyWith([{ ...requirementFor(), scheme: 'mystery' }]),
+        402,
+        'no_payable_requirement',
+      ],
+      [
+        'timeout too short to be used',
+        bodyWith([{ ...requirementFor(), maxTimeoutSeconds: 5 }]),
         402,
         'no_payable_requirement',
       ],
@@ -555,5 +563,20 @@ describe('POST /v1/payments', () => {
     const replay = await pay(agent, body, key);
     expect(replay.status).toBe(200);
     expect(replay.body.status).toBe('authorized');
+  });
+
+  it('explains an option it will not pay because its timeout is too short to be used', async () => {
+    const agent = await createAgent(org.adminKey);
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor([{ ...requirementFor(), maxTimeoutSeconds: 29 }]),
+    });
+    expect(response.status).toBe(402);
+    expect(response.body).toMatchObject({
+      code: 'no_payable_requirement',
+      requirements: [{ index: 0, reason: 'timeout_too_short' }],
+    });
+    expect(await holdCount(agent.id)).toBe(0);
   });
 });

@@ -22,11 +22,11 @@ import { PaymentDeniedError } from './payments.errors';
 import {
   HOLD_EXPIRY_GRACE_SECONDS,
   IDEMPOTENCY_RETENTION_SECONDS,
-  PAYMENT_RECEIPT_LIFETIME_SECONDS,
   VALID_AFTER_SKEW_SECONDS,
   VALID_BEFORE_CAP_SECONDS,
 } from './payments.limits';
 import { mapX402Errors } from './x402-errors.util';
+import { RECEIPT_LIFETIME_MAX_SECONDS } from '@proco/receipts';
 
 /** Whose payment it is: the paying agent, or the owner of a payment an operator approves. */
 export type PaymentOwner = Pick<AgentPrincipal, 'orgId' | 'agentId'>;
@@ -281,7 +281,12 @@ export class PaymentAuthorizerService {
           decision: params.approvedBy === null ? 'allow' : 'hold_for_approval',
         },
       },
-      lifetimeSeconds: PAYMENT_RECEIPT_LIFETIME_SECONDS,
+      // Valid as long as the authorization it describes: a seller verifying offline must accept the
+      // receipt for as long as the header can be presented (both are capped at an hour).
+      lifetimeSeconds: Math.min(
+        RECEIPT_LIFETIME_MAX_SECONDS,
+        Math.max(1, Number(authorization.validBefore) - Math.floor(params.now.getTime() / 1_000)),
+      ),
     });
     const view: AuthorizedPaymentView = {
       paymentId: params.paymentId,

@@ -6,6 +6,7 @@ import { NetworkRegistryService } from '../networks/network-registry.service';
 import { type DecisionView, toDecisionView } from '../policies/decision.view';
 import { type EvaluatedPayment, PolicyEvaluationService } from '../policies/policy-evaluation.service';
 import { NoPayableRequirementError, PaymentDeniedError, type RequirementRejection } from './payments.errors';
+import { MAX_TIMEOUT_SECONDS_MIN } from './payments.limits';
 
 /** Parameters of `PaymentSelectionService.select`. */
 export interface SelectRequirementParams {
@@ -104,6 +105,10 @@ export class PaymentSelectionService {
       if (requirement.amountAtomic === 0n) {
         // Nothing to reserve or sign: a zero-value authorization buys nothing a seller should honour.
         rejections.push({ index: requirement.index, reason: 'amount_zero' });
+      } else if (requirement.maxTimeoutSeconds < MAX_TIMEOUT_SECONDS_MIN) {
+        // An authorization that dies before the agent can retry with it would reserve budget and
+        // sign for nothing.
+        rejections.push({ index: requirement.index, reason: 'timeout_too_short' });
       } else if (asset === undefined) {
         rejections.push({ index: requirement.index, reason: 'asset_not_configured' });
       } else if (

@@ -32,5 +32,8 @@ export const IN_PROGRESS_WAIT_MS = 2_000;
 /** Interval between two looks at a payment that is still `authorizing`. */
 export const IN_PROGRESS_POLL_INTERVAL_MS = 50;
 
-/** Lifetime of the receipt returned with an authorization, in seconds. */
-export const PAYMENT_RECEIPT_LIFETIME_SECONDS = 600;
+/**
+ * Shortest `maxTimeoutSeconds` Proco pays: below it the authorization would expire before the
+ * agent's retry reaches the seller (and settles), yet budget would be reserved for it.
+ */
+export const MAX_TIMEOUT_SECONDS_MIN = 30;
