@@ -84,7 +84,7 @@ export class AgentFaucetService {
         action: 'agent.funded',
         subject: { type: 'agent', id: agentId },
         data: { network: networkId, grants },
-        ...(requestId === undefined ? {} : { requestId }),
+        requestId,
       }),
     );
     return { network: networkId, address, grants };

@@ -50,7 +50,7 @@ export class AgentTokensService {
         action: 'agent_token.created',
         subject: { type: 'agent_token', id: created.id },
         data: { agentId, name: created.name, prefix: created.prefix },
-        ...(requestId === undefined ? {} : { requestId }),
+        requestId,
       });
       return created;
     });
@@ -96,7 +96,7 @@ export class AgentTokensService {
           action: 'agent_token.revoked',
           subject: { type: 'agent_token', id: tokenId },
           data: { agentId },
-          ...(requestId === undefined ? {} : { requestId }),
+          requestId,
         });
       }
       const token = await tx.agentToken.findFirst({ where: scope });

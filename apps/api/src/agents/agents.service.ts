@@ -40,7 +40,7 @@ export class AgentsService {
         action: 'agent.created',
         subject: { type: 'agent', id: agentId },
         data: { name: created.name, walletId: wallet.id, address: wallet.address },
-        ...(requestId === undefined ? {} : { requestId }),
+        requestId,
       });
       return { ...created, wallet };
     });
@@ -121,7 +121,7 @@ export class AgentsService {
         action,
         subject: { type: 'agent', id: agentId },
         data: { changed: Object.keys(input).sort() },
-        ...(requestId === undefined ? {} : { requestId }),
+        requestId,
       });
       return updated;
     });

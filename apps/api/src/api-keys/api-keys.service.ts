@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuditLogRepository, PrismaService } from '@proco/persistence';
 import { type OperatorApiKey } from '@proco/persistence';
-import { mintCredential } from '../auth/credential.util';
 import { type OperatorPrincipal } from '../auth/principal';
 import { type ApiKeyView, type CreateApiKey, type CreatedApiKeyView } from './api-keys.dto';
 import { ApiKeyNotFoundError, ApiKeySelfRevocationError } from './api-keys.errors';
+import { insertOperatorKey } from './insert-operator-key';
 
 /** Operator API keys: create (secret shown once), list, revoke. */
 @Injectable()
@@ -20,17 +19,11 @@ export class ApiKeysService {
     input: CreateApiKey,
     requestId?: string,
   ): Promise<CreatedApiKeyView> {
-    const credential = mintCredential('operator');
-    const key = await this.prisma.$transaction(async (tx) => {
-      const created = await tx.operatorApiKey.create({
-        data: {
-          id: randomUUID(),
-          orgId: operator.orgId,
-          name: input.name,
-          scope: input.scope,
-          prefix: credential.prefix,
-          secretDigest: credential.digest,
-        },
+    return this.prisma.$transaction(async (tx) => {
+      const { key: created, secret } = await insertOperatorKey(tx, {
+        orgId: operator.orgId,
+        name: input.name,
+        scope: input.scope,
       });
       await this.audit.append(tx, {
         orgId: operator.orgId,
@@ -38,11 +31,10 @@ export class ApiKeysService {
         action: 'api_key.created',
         subject: { type: 'api_key', id: created.id },
         data: { name: created.name, scope: created.scope, prefix: created.prefix },
-        ...(requestId === undefined ? {} : { requestId }),
+        requestId,
       });
-      return created;
+      return { ...toApiKeyView(created), secret };
     });
-    return { ...toApiKeyView(key), secret: credential.secret };
   }
 
   async list(operator: OperatorPrincipal): Promise<ApiKeyView[]> {
@@ -74,7 +66,7 @@ export class ApiKeysService {
           actor: { type: 'operator', id: operator.apiKeyId },
           action: 'api_key.revoked',
           subject: { type: 'api_key', id: apiKeyId },
-          ...(requestId === undefined ? {} : { requestId }),
+          requestId,
         });
       }
       const key = await tx.operatorApiKey.findFirst({ where: scope });

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditLogRepository, PrismaService } from '@proco/persistence';
 import { type CreatedApiKeyView } from '../api-keys/api-keys.dto';
 import { toApiKeyView } from '../api-keys/api-keys.service';
-import { mintCredential } from '../auth/credential.util';
+import { insertOperatorKey } from '../api-keys/insert-operator-key';
 
 export interface OrgView {
   readonly id: string;
@@ -26,18 +26,12 @@ export class OrgsService {
 
   /** Creates an org and its first admin API key (the secret is returned once). */
   async bootstrap(params: { orgName: string; keyName?: string }): Promise<BootstrapResult> {
-    const credential = mintCredential('operator');
     return this.prisma.$transaction(async (tx) => {
       const org = await tx.org.create({ data: { id: randomUUID(), name: params.orgName } });
-      const key = await tx.operatorApiKey.create({
-        data: {
-          id: randomUUID(),
-          orgId: org.id,
-          name: params.keyName ?? 'bootstrap admin key',
-          scope: 'admin',
-          prefix: credential.prefix,
-          secretDigest: credential.digest,
-        },
+      const { key, secret } = await insertOperatorKey(tx, {
+        orgId: org.id,
+        name: params.keyName ?? 'bootstrap admin key',
+        scope: 'admin',
       });
       await this.audit.append(tx, {
         orgId: org.id,
@@ -46,23 +40,17 @@ export class OrgsService {
         subject: { type: 'org', id: org.id },
         data: { name: org.name, apiKeyId: key.id, apiKeyPrefix: key.prefix },
       });
-      return { org: toOrgView(org), apiKey: { ...toApiKeyView(key), secret: credential.secret } };
+      return { org: toOrgView(org), apiKey: { ...toApiKeyView(key), secret } };
     });
   }
 
   /** Issues another admin key for an org from the CLI (e.g. after losing every admin key). */
   async issueAdminKey(params: { orgId: string; keyName: string }): Promise<CreatedApiKeyView> {
-    const credential = mintCredential('operator');
     return this.prisma.$transaction(async (tx) => {
-      const key = await tx.operatorApiKey.create({
-        data: {
-          id: randomUUID(),
-          orgId: params.orgId,
-          name: params.keyName,
-          scope: 'admin',
-          prefix: credential.prefix,
-          secretDigest: credential.digest,
-        },
+      const { key, secret } = await insertOperatorKey(tx, {
+        orgId: params.orgId,
+        name: params.keyName,
+        scope: 'admin',
       });
       await this.audit.append(tx, {
         orgId: params.orgId,
@@ -71,7 +59,7 @@ export class OrgsService {
         subject: { type: 'api_key', id: key.id },
         data: { name: key.name, scope: key.scope, prefix: key.prefix },
       });
-      return { ...toApiKeyView(key), secret: credential.secret };
+      return { ...toApiKeyView(key), secret };
     });
   }
 
