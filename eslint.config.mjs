@@ -10,6 +10,7 @@ const pureLibraries = [
   'libs/x402/src/**/*.ts',
   'libs/policy/src/**/*.ts',
   'libs/ledger/src/**/*.ts',
+  'libs/jobs/src/**/*.ts',
 ];
 
 export default tseslint.config(

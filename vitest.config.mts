@@ -14,6 +14,7 @@ const alias = {
   '@proco/x402': here('./libs/x402/src/index.ts'),
   '@proco/policy': here('./libs/policy/src/index.ts'),
   '@proco/ledger': here('./libs/ledger/src/index.ts'),
+  '@proco/jobs': here('./libs/jobs/src/index.ts'),
   '@proco/evm': here('./libs/evm/src/index.ts'),
   '@proco/persistence': here('./libs/persistence/src/index.ts'),
 };

@@ -5,6 +5,7 @@
 //
 // Options: --runs N (3) --duration S (10) --warmup S (2) --latency-duration S (5)
 //          --sequential-iterations N (1000) --max-load L (0.5) --strict-load (refuse above L)
+//          --profile DIR (the API server writes a V8 CPU profile into DIR when it stops)
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +39,7 @@ const { values: options } = parseArgs({
     'sequential-iterations': { type: 'string', default: '1000' },
     'max-load': { type: 'string', default: '0.5' },
     'strict-load': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
   strict: true,
 });
@@ -143,7 +145,9 @@ function paymentBody(stack: BenchStack): string {
 async function main(): Promise<void> {
   const startedAt = new Date();
   console.info(`[bench] settings ${JSON.stringify(settings)}`);
-  const stack = await startBenchStack();
+  const stack = await startBenchStack(
+    options.profile === undefined ? {} : { profileDirectory: options.profile },
+  );
   let created = 0;
   /** Requests autocannon may have abandoned in flight: one per connection per load phase. */
   let abandonedAtMost = 0;

@@ -28,7 +28,7 @@ export interface BenchStack {
 }
 
 /** Starts everything; whatever was started is stopped again if a later step fails. */
-export async function startBenchStack(): Promise<BenchStack> {
+export async function startBenchStack(options: { profileDirectory?: string } = {}): Promise<BenchStack> {
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -62,7 +62,12 @@ export async function startBenchStack(): Promise<BenchStack> {
       PROCO_DOCS_ENABLED: 'false',
     };
     const { orgId, adminKey } = await bootstrapOrg(environment);
-    const server = spawn(process.execPath, [runTs, 'apps/api/src/main.ts'], {
+    // With a profile directory the server writes a V8 CPU profile there when it stops.
+    const profile =
+      options.profileDirectory === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profileDirectory)}`];
+    const server = spawn(process.execPath, [...profile, runTs, 'apps/api/src/main.ts'], {
       cwd: projectRoot,
       env: environment,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -266,26 +266,34 @@ describe('audit log', () => {
       .set(bearer(orgA.adminKey))
       .send({ name: 'audited-2' })
       .expect(200);
-    const events = await http.get('/v1/audit-events?limit=5').set(bearer(orgA.adminKey));
+    const events = await http.get('/v1/audit?limit=5').set(bearer(orgA.adminKey));
     expect(events.status).toBe(200);
     const actions = events.body.items.map((event: { action: string }) => event.action);
     expect(actions.slice(0, 2)).toEqual(['agent.updated', 'agent.created']);
     expect(events.body.items.every((event: { hash: string }) => /^[0-9a-f]{64}$/.test(event.hash))).toBe(
       true,
     );
-    const otherOrg = await http.get('/v1/audit-events').set(bearer(orgB.adminKey));
+    const otherOrg = await http.get('/v1/audit').set(bearer(orgB.adminKey));
     expect(
       otherOrg.body.items.some((event: { subject: { id: string } }) => event.subject.id === agent.id),
     ).toBe(false);
 
-    const verification = await http.get('/v1/audit-events/verification').set(bearer(orgA.adminKey));
+    const verification = await http.get('/v1/audit/verification').set(bearer(orgA.adminKey));
     expect(verification.body).toMatchObject({ ok: true, count: expect.any(Number) });
 
     // Each org's chain is its own: B's verification counts exactly B's events, numbered from 1.
-    const ownEvents = await http.get('/v1/audit-events?limit=200').set(bearer(orgB.adminKey));
-    const ownVerification = await http.get('/v1/audit-events/verification').set(bearer(orgB.adminKey));
+    const ownEvents = await http.get('/v1/audit?limit=200').set(bearer(orgB.adminKey));
+    const ownVerification = await http.get('/v1/audit/verification').set(bearer(orgB.adminKey));
     expect(ownVerification.body.count).toBe(ownEvents.body.items.length);
     expect(ownEvents.body.items.at(-1).sequence).toBe('1');
+  });
+
+  it('is served under /v1/audit only; the former /v1/audit-events paths are gone', async () => {
+    for (const path of ['/v1/audit-events', '/v1/audit-events/verification']) {
+      const response = await http.get(path).set(bearer(orgA.adminKey));
+      expect(response.status).toBe(404);
+      expect(response.body.code).toBe('route_not_found');
+    }
   });
 });
 

@@ -285,10 +285,17 @@ describe('/v1/approvals', () => {
     const authorized = responses.filter((response) => response.status === 200);
     const refused = responses.filter((response) => response.status !== 200);
     expect(authorized.length).toBeGreaterThanOrEqual(1);
+    // A loser either saw the winner's result (200) or, while the winner was still signing, a
+    // retryable in-progress answer; never a refusal that the payment is not pending.
     for (const response of refused) {
-      expect({ status: response.status, code: response.body.code }).toEqual({
+      expect({
+        status: response.status,
+        code: response.body.code,
+        retryable: response.body.retryable,
+      }).toEqual({
         status: 409,
-        code: 'approval_not_pending',
+        code: 'approval_in_progress',
+        retryable: true,
       });
     }
     const nonces = new Set(authorized.map((response) => response.body.nonce as string));

@@ -13,7 +13,7 @@ import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { paymentRequestHash } from '../../apps/api/src/payments/payment-request-hash.util';
-import { type JobName, type JobPayloads, MAINTENANCE_QUEUE } from '../../apps/worker/src/jobs';
+import { type JobName, type JobPayloads, MAINTENANCE_QUEUE } from '@proco/jobs';
 import {
   HOLD_EXPIRY_BATCH_SIZE,
   HoldExpiryProcessor,

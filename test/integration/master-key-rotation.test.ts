@@ -190,7 +190,7 @@ describe('master-key rotation', () => {
     const http = request(rotating.app.getHttpServer());
     const wallets = await walletRows(rotating);
     for (const org of orgs) {
-      const events = await http.get('/v1/audit-events?limit=100').set(bearer(org.adminKey));
+      const events = await http.get('/v1/audit?limit=100').set(bearer(org.adminKey));
       expect(events.status).toBe(200);
       const rewrapped = events.body.items.filter(
         (event: { action: string }) => event.action === 'wallet.rewrapped',
@@ -205,7 +205,7 @@ describe('master-key rotation', () => {
       }
     }
     for (const org of orgs) {
-      const verification = await http.get('/v1/audit-events/verification').set(bearer(org.adminKey));
+      const verification = await http.get('/v1/audit/verification').set(bearer(org.adminKey));
       expect(verification.status).toBe(200);
       // Each org verifies its own chain: org.created, its agents' agent.created and wallet.rewrapped.
       expect(verification.body).toMatchObject({ ok: true, count: 1 + 2 * AGENTS_PER_ORG });

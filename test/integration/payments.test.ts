@@ -242,7 +242,7 @@ describe('POST /v1/payments', () => {
       status: 'authorized',
       amount: '10000',
     });
-    const audit = await http.get('/v1/audit-events?limit=20').set(bearer(org.adminKey));
+    const audit = await http.get('/v1/audit?limit=20').set(bearer(org.adminKey));
     const actions = (audit.body.items as { action: string }[]).map((event) => event.action);
     expect(actions).toEqual(expect.arrayContaining(['payment.authorized', 'hold.reserved']));
   });
@@ -343,7 +343,7 @@ describe('POST /v1/payments', () => {
     expect(await holdCount(agent.id)).toBe(1);
   });
 
-  it('uses the seller-declared payment identifier as the key and echoes it', async () => {
+  it("keys a purchase by the seller's payment identifier, namespaced by the seller's origin", async () => {
     const agent = await createAgent(org.adminKey);
     const id = `pid_${randomUUID().replaceAll('-', '')}`;
     const document = {
@@ -352,11 +352,36 @@ describe('POST /v1/payments', () => {
     };
     const first = await pay(agent, { url: RESOURCE_URL, method: 'GET', paymentRequired: document });
     expect(first.status).toBe(201);
-    expect(first.body.idempotencyKey).toBe(id);
+    expect(first.body.idempotencyKey).toMatch(/^pi_[A-Za-z0-9_-]{43}$/);
     expect(first.body.payload.extensions['payment-identifier'].info.id).toBe(id);
     const again = await pay(agent, { url: RESOURCE_URL, method: 'GET', paymentRequired: document });
     expect(again.status).toBe(200);
     expect(again.text).toBe(first.text);
+    // Another seller declaring the same identifier is another purchase, not a conflict.
+    const elsewhere = 'https://other-seller.example.org/v1/weather';
+    const other = await pay(agent, {
+      url: elsewhere,
+      method: 'GET',
+      paymentRequired: { ...document, resource: { url: elsewhere, description: 'weather' } },
+    });
+    expect(other.status).toBe(201);
+    expect(other.body.idempotencyKey).not.toBe(first.body.idempotencyKey);
+  });
+
+  it("never hands the agent's own key to a seller that asks for a payment identifier", async () => {
+    const agent = await createAgent(org.adminKey);
+    const key = `agent-secret-${randomUUID()}`;
+    const document = {
+      ...paymentRequiredFor(),
+      extensions: { 'payment-identifier': { info: { required: true }, schema: {} } },
+    };
+    const paid = await pay(agent, { url: RESOURCE_URL, method: 'GET', paymentRequired: document }, key);
+    expect(paid.status).toBe(201);
+    expect(paid.body.idempotencyKey).toBe(key);
+    const sent = paid.body.payload.extensions['payment-identifier'].info.id as string;
+    expect(sent).toMatch(/^pay_[0-9a-f]{32}$/);
+    expect(sent).not.toContain(key);
+    expect(Buffer.from(paid.body.header.value as string, 'base64').toString('utf8')).not.toContain(key);
   });
 
   it('refuses hostile input with a stable 4xx code and no hold', async () => {
@@ -578,5 +603,88 @@ describe('POST /v1/payments', () => {
       requirements: [{ index: 0, reason: 'timeout_too_short' }],
     });
     expect(await holdCount(agent.id)).toBe(0);
+  });
+});
+
+describe('POST /v1/payments under changing policy and budgets', () => {
+  async function setAgentPolicy(agent: Agent, document: Record<string, unknown>): Promise<void> {
+    await http.put(`/v1/policies/agents/${agent.id}`).set(bearer(org.adminKey)).send(document).expect(200);
+  }
+
+  it('applies a policy changed after its last purchase (the remembered version is refused)', async () => {
+    const agent = await createAgent(org.adminKey);
+    await setAgentPolicy(agent, { methods: { allow: ['GET'] } });
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    expect((await pay(agent, body)).status).toBe(201);
+    // The evaluation of the next purchase starts from the remembered version; the database
+    // refuses it, and the purchase is decided again under the new one.
+    await setAgentPolicy(agent, { hosts: { deny: ['api.example.com'] } });
+    const denied = await pay(agent, body);
+    expect(denied.status).toBe(402);
+    expect(denied.body).toMatchObject({ code: 'payment_denied', decision: { outcome: 'deny' } });
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+
+  it('replays a stored authorization even when policy now denies the same purchase', async () => {
+    const agent = await createAgent(org.adminKey);
+    const key = `replay-after-deny-${randomUUID()}`;
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    const first = await pay(agent, body, key);
+    expect(first.status).toBe(201);
+    await setAgentPolicy(agent, { hosts: { deny: ['api.example.com'] } });
+    const replay = await pay(agent, body, key);
+    expect(replay.status).toBe(200);
+    expect(replay.text).toBe(first.text);
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+
+  it('keeps no denial under the key: the same key is decided afresh once the budget allows it', async () => {
+    const other = await harness.bootstrapOrg('Payments retried after a denial');
+    await setOrgBudget(other.adminKey, '5000');
+    const agent = await createAgent(other.adminKey);
+    const key = `denied-then-allowed-${randomUUID()}`;
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    const denied = await pay(agent, body, key);
+    expect(denied.status).toBe(402);
+    expect(denied.body.reason).toBe('budget_exceeded');
+    expect(await prisma.payment.count({ where: { agentId: agent.id } })).toBe(0);
+    await setOrgBudget(other.adminKey, '20000');
+    const allowed = await pay(agent, body, key);
+    expect(allowed.status).toBe(201);
+    expect(allowed.body.decision.budgets).toEqual([
+      expect.objectContaining({ limit: '20000', used: '0', remaining: '10000' }),
+    ]);
+    expect(await holdCount(agent.id)).toBe(1);
+  });
+});
+
+describe('GET /v1/payments', () => {
+  it("lists the agent's own payments newest first, pages with a cursor and filters by status", async () => {
+    const agent = await createAgent(org.adminKey);
+    const stranger = await createAgent(org.adminKey);
+    const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const paid = await pay(agent, body);
+      expect(paid.status).toBe(201);
+      ids.push(paid.body.paymentId as string);
+    }
+    expect((await pay(stranger, body)).status).toBe(201);
+    const first = await http.get('/v1/payments?limit=2').set(bearer(agent.token)).expect(200);
+    expect(first.body.items.map((item: { paymentId: string }) => item.paymentId)).toEqual([ids[2], ids[1]]);
+    expect(first.body.items[0]).not.toHaveProperty('response');
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await http
+      .get(`/v1/payments?limit=2&cursor=${first.body.nextCursor as string}`)
+      .set(bearer(agent.token))
+      .expect(200);
+    expect(second.body.items.map((item: { paymentId: string }) => item.paymentId)).toEqual([ids[0]]);
+    expect(second.body.nextCursor).toBeNull();
+    const failed = await http.get('/v1/payments?status=failed').set(bearer(agent.token)).expect(200);
+    expect(failed.body.items).toEqual([]);
+    const bad = await http.get('/v1/payments?cursor=not-a-cursor').set(bearer(agent.token));
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+    expect((await http.get('/v1/payments').set(bearer(org.adminKey))).status).toBe(403);
   });
 });

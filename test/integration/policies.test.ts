@@ -75,7 +75,7 @@ describe('policies', () => {
     const old = await http.get('/v1/policies/org/versions/1').set(bearer(orgA.adminKey));
     expect(old.body.document.budgets[0].limitAtomic).toBe('1000000');
 
-    const audit = await http.get('/v1/audit-events?limit=10').set(bearer(orgA.adminKey));
+    const audit = await http.get('/v1/audit?limit=10').set(bearer(orgA.adminKey));
     const created = audit.body.items.filter(
       (event: { action: string }) => event.action === 'policy.version_created',
     );

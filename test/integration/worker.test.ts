@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { Logger } from 'nestjs-pino';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type JobOf, MAINTENANCE_QUEUE } from '../../apps/worker/src/jobs';
+import { type JobOf, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type AuditVerificationOutcome } from '../../apps/worker/src/maintenance/audit-verification.processor';
 import { AUDIT_VERIFICATION_INTERVAL_MS } from '../../apps/worker/src/maintenance/maintenance-schedule.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';

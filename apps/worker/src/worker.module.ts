@@ -1,11 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
+import { MAINTENANCE_QUEUE } from '@proco/jobs';
 import { PersistenceModule } from '@proco/persistence';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { holdStoreProvider } from './hold-store.provider';
-import { MAINTENANCE_QUEUE } from './jobs';
 import { AuditVerificationProcessor } from './maintenance/audit-verification.processor';
 import { HoldExpiryProcessor } from './maintenance/hold-expiry.processor';
 import { MaintenanceScheduleService } from './maintenance/maintenance-schedule.service';

@@ -1,13 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import type { ChainedAuditEvent } from './audit-event';
-import { AUDIT_HASH_LENGTH_BYTES, computeAuditHash } from './audit-hash';
+import {
+  AUDIT_HASH_LENGTH_BYTES,
+  computeAuditContentHash,
+  computeAuditHash,
+  computeAuditLinkHash,
+} from './audit-hash';
 
 /** The sequence of the first event of a chain (PostgreSQL sequences start at 1). */
 export const AUDIT_FIRST_SEQUENCE = 1n;
 
-/** Why a chain does not verify, in the order the checks run for each event. */
-export type AuditChainBreakReason = 'sequence_gap' | 'previous_hash_mismatch' | 'hash_mismatch';
+/**
+ * Why a chain does not verify, in the order the checks run for each event:
+ * - `sequence_gap`: a row is missing, duplicated, renumbered or out of order;
+ * - `previous_hash_mismatch`: the row does not link to the hash of the row before;
+ * - `content_hash_mismatch`: the row's fields (or its stored content hash) were changed, so its
+ *   content hash no longer recomputes (version 2 rows only);
+ * - `hash_mismatch`: the row's own hash does not recompute (for version 1 rows this is also what
+ *   an edited field shows as).
+ */
+export type AuditChainBreakReason =
+  'sequence_gap' | 'previous_hash_mismatch' | 'content_hash_mismatch' | 'hash_mismatch';
 
 /** The outcome of verifying a chain (or a chain segment). */
 export type VerifyAuditChainResult =
@@ -63,7 +77,12 @@ export class AuditChainVerifier {
     this.#lastSequence = after === undefined ? null : after.sequence;
   }
 
-  /** Checks one event; returns false once the chain is broken. */
+  /**
+   * Checks one event; returns false once the chain is broken. A version 2 row (with a content
+   * hash) must have a content hash that recomputes from its fields and a hash that recomputes from
+   * the running head, its sequence and that content hash; a version 1 row (content hash NULL) must
+   * have the version 1 hash. So a chain may start with version 1 rows and continue with version 2.
+   */
   push(event: ChainedAuditEvent): boolean {
     if (this.#broken !== null) return false;
     const sequence = event.sequence;
@@ -73,9 +92,16 @@ export class AuditChainVerifier {
     if (!bytesEqual(event.previousHash, this.#headHash)) {
       return this.#breakAt({ brokenAtSequence: sequence, reason: 'previous_hash_mismatch' });
     }
+    const { contentHash } = event;
+    if (contentHash !== null && !bytesEqual(contentHash, computeAuditContentHash(event))) {
+      return this.#breakAt({ brokenAtSequence: sequence, reason: 'content_hash_mismatch' });
+    }
     // Recompute from the trusted running head, not from the row's own previousHash (they are
     // equal here, but the head is the value this verifier vouches for).
-    const recomputed = computeAuditHash({ previousHash: this.#headHash, event });
+    const recomputed =
+      contentHash === null
+        ? computeAuditHash({ previousHash: this.#headHash, event })
+        : computeAuditLinkHash({ previousHash: this.#headHash, sequence, contentHash });
     if (!bytesEqual(event.hash, recomputed)) {
       return this.#breakAt({ brokenAtSequence: sequence, reason: 'hash_mismatch' });
     }

@@ -1,6 +1,6 @@
 /**
- * One audit event as hashed: the fields of an `audit_events` row without its hashes. `data` is
- * any value `canonicalJson` accepts (in practice a JSON object).
+ * One audit event as hashed: the fields of an `audit_events` row without its chain and hashes.
+ * `data` is any value `canonicalJson` accepts (in practice a JSON object).
  */
 export type AuditEventRecord = {
   /** Position in the chain; the first event is 1 and every next one adds 1. */
@@ -17,10 +17,28 @@ export type AuditEventRecord = {
   readonly occurredAt: Date;
 };
 
-/** An audit event as stored: the record plus its link to the previous event and its own hash. */
+/**
+ * What a version 2 content hash covers: the event's own fields and its chain, not its sequence
+ * (the position is bound by the link hash, computed where the sequence is assigned).
+ */
+export type AuditEventContent = Omit<AuditEventRecord, 'sequence'> & {
+  /** The chain the event belongs to: its org id, or `system` for events of no org. */
+  readonly chain: string;
+};
+
+/** An audit event as stored: the record plus its chain, its link to the previous event and its hashes. */
 export type ChainedAuditEvent = AuditEventRecord & {
+  readonly chain: string;
   /** The `hash` of the event before, or `GENESIS_HASH` for the first event. */
   readonly previousHash: Uint8Array;
-  /** `computeAuditHash({ previousHash, event })`. */
+  /**
+   * Version 2: `computeAuditContentHash(event)`. Null for version 1 rows, written before content
+   * hashes existed.
+   */
+  readonly contentHash: Uint8Array | null;
+  /**
+   * Version 2: `computeAuditLinkHash({ previousHash, sequence, contentHash })`.
+   * Version 1: `computeAuditHash({ previousHash, event })`.
+   */
   readonly hash: Uint8Array;
 };

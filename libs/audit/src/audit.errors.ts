@@ -1,5 +1,6 @@
 /** Stable codes for every failure `@proco/audit` can report. */
-export type AuditErrorCode = 'canonical_json_unsupported' | 'canonical_json_too_deep' | 'audit_hash_invalid';
+export type AuditErrorCode =
+  'canonical_json_unsupported' | 'canonical_json_too_deep' | 'audit_hash_invalid' | 'audit_sequence_invalid';
 
 /** Base class of errors thrown by `@proco/audit`; callers branch on `code`. */
 export class AuditError extends Error {
@@ -45,10 +46,22 @@ export class CanonicalJsonTooDeepError extends AuditError {
 export class AuditHashInvalidError extends AuditError {
   override readonly name = 'AuditHashInvalidError';
 
-  constructor(params: { field: 'previousHash'; lengthBytes: number }) {
+  constructor(params: { field: 'previousHash' | 'contentHash'; lengthBytes: number }) {
     super({
       code: 'audit_hash_invalid',
       message: `${params.field} is ${params.lengthBytes} bytes, expected 32.`,
+    });
+  }
+}
+
+/** A sequence given to the link hash is outside 1..2^63-1 (the positive range of a bigint). */
+export class AuditSequenceInvalidError extends AuditError {
+  override readonly name = 'AuditSequenceInvalidError';
+
+  constructor(params: { sequence: bigint }) {
+    super({
+      code: 'audit_sequence_invalid',
+      message: `Sequence ${params.sequence.toString(10)} is outside 1..2^63-1.`,
     });
   }
 }

@@ -1,6 +1,13 @@
 // Public API of @proco/audit: canonical JSON and the hash chain of the append-only audit log.
 export { canonicalJson } from './canonical-json';
-export { AUDIT_HASH_LENGTH_BYTES, GENESIS_HASH, computeAuditHash } from './audit-hash';
+export {
+  AUDIT_CONTENT_HASH_VERSION,
+  AUDIT_HASH_LENGTH_BYTES,
+  GENESIS_HASH,
+  computeAuditContentHash,
+  computeAuditHash,
+  computeAuditLinkHash,
+} from './audit-hash';
 export {
   AUDIT_FIRST_SEQUENCE,
   AuditChainVerifier,
@@ -10,12 +17,17 @@ export {
 export {
   AuditError,
   AuditHashInvalidError,
+  AuditSequenceInvalidError,
   CanonicalJsonTooDeepError,
   CanonicalJsonUnsupportedError,
 } from './audit.errors';
 
-export type { AuditEventRecord, ChainedAuditEvent } from './audit-event';
-export type { ComputeAuditHashParams, ComputeAuditHashResult } from './audit-hash';
+export type { AuditEventContent, AuditEventRecord, ChainedAuditEvent } from './audit-event';
+export type {
+  ComputeAuditHashParams,
+  ComputeAuditHashResult,
+  ComputeAuditLinkHashParams,
+} from './audit-hash';
 export type {
   AuditChainBreakReason,
   AuditChainCheckpoint,

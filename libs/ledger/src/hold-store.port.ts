@@ -15,8 +15,13 @@ export interface ReserveParams {
   /** Lowercase 0x address of the token. */
   readonly asset: string;
   readonly amountAtomic: bigint;
-  /** Becomes the hold's `createdAt`, the instant windows count it from. */
-  readonly now: Date;
+  /**
+   * Becomes the hold's `createdAt`, the instant windows count it from, and the instant windows end
+   * at. `null` (what production passes): the store's own clock, read once it holds its locks, so
+   * every process agrees on windows whatever its own clock says, and a hold that waited for another
+   * is never stamped before it. A `Date` is used as is (tests simulate time with it).
+   */
+  readonly now: Date | null;
   /** The authorization's validBefore: after it the unsettled hold may expire. */
   readonly expiresAt: Date;
   /** Every budget the payment counts against, all for the hold's network and asset. */
@@ -28,6 +33,7 @@ export interface ReserveParams {
 export type ReserveResult =
   | {
       readonly ok: true;
+      /** The hold as stored: its `createdAt` is the instant the store stamped, whatever `now` was. */
       readonly hold: Hold;
       /**
        * Standings with this hold included. For a replay (`replayed: true`) they are read now and
@@ -86,7 +92,8 @@ export type HoldTransitionResult =
 
 /** Parameters of `HoldStore.expireDue`. */
 export interface ExpireDueParams {
-  readonly now: Date;
+  /** Holds whose `expiresAt <= now` are due; `null`: the store's own clock. */
+  readonly now: Date | null;
   /** Most holds to expire in this call (bounded by `EXPIRE_BATCH_SIZE_MAX`). */
   readonly limit: number;
 }
@@ -103,7 +110,8 @@ export interface UsageParams {
   readonly agentId: string;
   readonly checks: readonly BudgetCheck[];
   readonly rateLimits: readonly RateLimitCheck[];
-  readonly now: Date;
+  /** The instant windows end at; `null`: the store's own clock. */
+  readonly now: Date | null;
 }
 
 /**
@@ -115,6 +123,10 @@ export interface UsageParams {
  *   pending plus posted holds in any budget's window never exceeds its limit (invariant 1), at any
  *   concurrency and across any number of processes. It reads nothing on one round trip to decide
  *   on another: no read-then-write. A refused reserve writes nothing.
+ * - Clock: with `now: null` the hold is stamped, and windows measured, by one clock every process
+ *   shares, read inside that atomic step; so a reserve ordered after another of the same org or
+ *   agent is never stamped before it. Holds stamped after a window's end (a clock running ahead)
+ *   still count in it: counting them can only deny, never overspend.
  * - No false denials: a refusal means the failing check had no room at the instant of the atomic
  *   step. Checks run rate limits first, then budgets, each in the given order; the first failure is
  *   reported and the standings of all checks are returned.

@@ -30,6 +30,14 @@ describe('validateReserveParams', () => {
     expect(issuePaths(buildReserveParams({ checks: [], rateLimits: [] }))).toEqual([]);
   });
 
+  it("accepts the store's clock (now: null) with any valid expiry, which only the store can compare", () => {
+    expect(issuePaths(buildReserveParams({ now: null }))).toEqual([]);
+    expect(issuePaths(buildReserveParams({ now: null, expiresAt: new Date(0) }))).toEqual([]);
+    expect(issuePaths(buildReserveParams({ now: null, expiresAt: new Date(Number.NaN) }))).toEqual([
+      'expiresAt',
+    ]);
+  });
+
   const cases: { name: string; overrides: Partial<ReserveParams>; paths: string[] }[] = [
     {
       name: 'an uppercase UUID',
@@ -108,5 +116,13 @@ describe('validateUsageParams', () => {
     expect(() => validateUsageParams({ orgId: 'x', agentId, checks, rateLimits, now })).toThrow(
       ReserveParamsInvalidError,
     );
+  });
+
+  it("accepts the store's clock (now: null) and refuses an invalid date", () => {
+    const { orgId, agentId, checks, rateLimits } = buildReserveParams();
+    expect(validateUsageParams({ orgId, agentId, checks, rateLimits, now: null })).toBeDefined();
+    expect(() =>
+      validateUsageParams({ orgId, agentId, checks, rateLimits, now: new Date(Number.NaN) }),
+    ).toThrow(ReserveParamsInvalidError);
   });
 });

@@ -32,8 +32,15 @@ export function validateReserveParams(params: ReserveParams): ReserveParams {
     issues.push({ path: 'amountAtomic', message: 'must be a positive uint256' });
   }
   issues.push(...networkAndAssetIssues({ path: '', network: params.network, asset: params.asset }));
-  if (!isValidDate(params.now)) issues.push({ path: 'now', message: 'must be a valid date' });
-  if (!isValidDate(params.expiresAt) || params.expiresAt.getTime() <= params.now.getTime()) {
+  if (params.now !== null && !isValidDate(params.now)) {
+    issues.push({ path: 'now', message: 'must be a valid date or null' });
+  }
+  // With the store's clock (`now: null`) the expiry can only be compared with it in the store,
+  // where the table's own constraint (expires after created) refuses a hold born expired.
+  if (
+    !isValidDate(params.expiresAt) ||
+    (params.now !== null && params.expiresAt.getTime() <= params.now.getTime())
+  ) {
     issues.push({ path: 'expiresAt', message: 'must be a valid date after now' });
   }
   issues.push(...checkIssues({ checks: params.checks, rateLimits: params.rateLimits }));
@@ -47,7 +54,7 @@ export function validateReserveParams(params: ReserveParams): ReserveParams {
 }
 
 /**
- * Checks the bounds of a usage query (ids, checks, `now`).
+ * Checks the bounds of a usage query (ids, checks, `now` when given).
  * @throws ReserveParamsInvalidError (`reserve_params_invalid`) listing every issue.
  */
 export function validateUsageParams(params: UsageParams): UsageParams {
@@ -55,7 +62,9 @@ export function validateUsageParams(params: UsageParams): UsageParams {
   for (const field of ['orgId', 'agentId'] as const) {
     if (!UUID_PATTERN.test(params[field])) issues.push({ path: field, message: 'must be a lowercase UUID' });
   }
-  if (!isValidDate(params.now)) issues.push({ path: 'now', message: 'must be a valid date' });
+  if (params.now !== null && !isValidDate(params.now)) {
+    issues.push({ path: 'now', message: 'must be a valid date or null' });
+  }
   issues.push(...checkIssues({ checks: params.checks, rateLimits: params.rateLimits }));
   if (issues.length > 0) throw new ReserveParamsInvalidError({ issues });
   return params;

@@ -1,22 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import {
   type AuditEventRecord,
+  canonicalJson,
   type ChainedAuditEvent,
-  computeAuditHash,
-  GENESIS_HASH,
+  computeAuditContentHash,
   verifyAuditChainPages,
   type VerifyAuditChainResult,
 } from '@proco/audit';
-import { type Prisma } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { type Transaction } from './transaction';
 
-/**
- * First key of the two-key advisory lock that serialises appends to one chain (the second is the
- * chain's hash). Each append reads its chain's head and links to it, so two appends to the same
- * chain must never interleave; appends to different orgs' chains do not wait for each other.
- */
-export const AUDIT_CHAIN_LOCK_CLASS = 0x70726f63; // "proc"
 /** The chain of events that belong to no org (system and CLI actions without an org). */
 export const SYSTEM_AUDIT_CHAIN = 'system';
 /** Rows read per page while verifying a chain. */
@@ -40,9 +33,67 @@ export interface AppendAuditEventParams {
   readonly requestId?: string | undefined;
 }
 
+/**
+ * An audit event as the SQL function `proco_audit_append(p_event jsonb)` takes it: serialise it
+ * with `JSON.stringify` and pass it as jsonb. Everything but the sequence and the link hash, which
+ * the function assigns under the chain's lock.
+ */
+export interface PreparedAuditEvent {
+  /** The org id, or `system` for an event of no org (`auditChainOf`). */
+  readonly chain: string;
+  readonly orgId: string | null;
+  readonly actorType: AuditActor['type'];
+  readonly actorId: string | null;
+  readonly action: string;
+  readonly subjectType: string;
+  readonly subjectId: string | null;
+  /** The event's data in its JSON form: bigints as decimal strings, Dates as ISO 8601 strings. */
+  readonly data: Record<string, unknown>;
+  readonly requestId: string | null;
+  /** ISO 8601 in UTC with milliseconds, as `Date.prototype.toISOString` writes it. */
+  readonly occurredAt: string;
+  /** `computeAuditContentHash` of the event (hash format version 2), 64 lowercase hex characters. */
+  readonly contentHash: string;
+}
+
 /** The chain an org's events belong to. */
 export function auditChainOf(orgId: string | null): string {
   return orgId ?? SYSTEM_AUDIT_CHAIN;
+}
+
+/**
+ * Turns what to record into the JSON `proco_audit_append` takes, content hash included, so the
+ * append itself is one statement whose locked part is a single short hash. Other SQL functions
+ * receive events prepared here (as jsonb) and append them themselves. `occurredAt` defaults to now.
+ *
+ * Throws `canonical_json_unsupported` or `canonical_json_too_deep` (data with no JSON form).
+ */
+export function prepareAuditEvent(
+  params: AppendAuditEventParams & { occurredAt?: Date },
+): PreparedAuditEvent {
+  const chain = auditChainOf(params.orgId);
+  // The column keeps milliseconds, as does a Date, so the hash recomputes from what is stored.
+  const occurredAt = params.occurredAt ?? new Date();
+  // Data is hashed in the JSON form the jsonb column stores and gives back, so a bigint or a Date
+  // in it is hashed as the string the verifier will read.
+  const data = JSON.parse(canonicalJson(params.data ?? {})) as Record<string, unknown>;
+  const content = {
+    chain,
+    orgId: params.orgId,
+    actorType: params.actor.type,
+    actorId: params.actor.id ?? null,
+    action: params.action,
+    subjectType: params.subject.type,
+    subjectId: params.subject.id ?? null,
+    data,
+    requestId: params.requestId ?? null,
+  };
+  const contentHash = computeAuditContentHash({ ...content, occurredAt });
+  return {
+    ...content,
+    occurredAt: occurredAt.toISOString(),
+    contentHash: Buffer.from(contentHash).toString('hex'),
+  };
 }
 
 /** Append-only, hash-chained audit log, one chain per org (invariant 6). */
@@ -52,46 +103,31 @@ export class AuditLogRepository {
 
   /**
    * Appends one event inside the caller's transaction, so the audited change and its record
-   * commit together or not at all. Holds the chain's lock until that transaction ends.
+   * commit together or not at all. One statement, `proco_audit_append`, which locks the chain's
+   * head row, links the event to it and inserts it; the row lock is held until that transaction
+   * ends, so append last, just before the transaction commits, to keep the chain free for others.
    *
-   * Contract: the transaction runs at READ COMMITTED (Prisma's default), so the head read after the
-   * lock sees every append committed before it. Under a snapshot isolation level the read could
-   * be stale; the (chain, sequence) primary key then fails the transaction rather than fork the
-   * chain.
+   * At READ COMMITTED (Prisma's default) concurrent appends to one chain queue on the head row.
+   * Under a snapshot isolation level an append after a concurrent one fails the transaction with a
+   * serialization failure (40001) rather than fork the chain.
    */
   async append(tx: Transaction, params: AppendAuditEventParams): Promise<AuditEventRecord> {
-    const chain = auditChainOf(params.orgId);
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_CLASS}::int, hashtext(${chain}))`;
-    const head = await tx.auditEvent.findFirst({
-      where: { chain },
-      orderBy: { sequence: 'desc' },
-      select: { sequence: true, hash: true },
-    });
-    const event: AuditEventRecord = {
-      sequence: (head?.sequence ?? 0n) + 1n,
-      orgId: params.orgId,
-      actorType: params.actor.type,
-      actorId: params.actor.id ?? null,
-      action: params.action,
-      subjectType: params.subject.type,
-      subjectId: params.subject.id ?? null,
-      data: params.data ?? {},
-      requestId: params.requestId ?? null,
-      // The column keeps milliseconds, as does a Date, so the hash recomputes from what is stored.
-      occurredAt: new Date(),
+    const occurredAt = new Date();
+    const event = prepareAuditEvent({ ...params, occurredAt });
+    const rows = await tx.$queryRaw<{ sequence: bigint }[]>`
+      SELECT proco_audit_append(${JSON.stringify(event)}::jsonb) AS "sequence"`;
+    return {
+      sequence: BigInt(rows[0]!.sequence),
+      orgId: event.orgId,
+      actorType: event.actorType,
+      actorId: event.actorId,
+      action: event.action,
+      subjectType: event.subjectType,
+      subjectId: event.subjectId,
+      data: event.data,
+      requestId: event.requestId,
+      occurredAt,
     };
-    const previousHash = head === null ? GENESIS_HASH : Uint8Array.from(head.hash);
-    const hash = computeAuditHash({ previousHash, event });
-    await tx.auditEvent.create({
-      data: {
-        ...event,
-        chain,
-        data: event.data as Prisma.InputJsonValue,
-        previousHash: new Uint8Array(previousHash),
-        hash: new Uint8Array(hash),
-      },
-    });
-    return event;
   }
 
   /** One page of an org's events, newest first. */

@@ -1,5 +1,7 @@
 // How holds and checks cross the SQL boundary: money as decimal strings (never a JS number), times
-// as ISO strings, checks as jsonb with each window's start computed by the pure ledger.
+// as ISO strings, checks as jsonb with each window's length in seconds. The SQL functions measure
+// windows back from their own `now` (the database clock unless a test passes one), so a window's
+// start never depends on the clock of the process that sent the check.
 import {
   assertHoldInvariants,
   type BudgetCheck,
@@ -9,7 +11,6 @@ import {
   type RateLimitCheck,
   rateLimitStandingOf,
   type Standings,
-  windowStartOf,
 } from '@proco/ledger';
 import { Prisma } from './generated/prisma/client';
 
@@ -59,11 +60,20 @@ export function toHold(row: HoldRow): Hold {
 export interface ChecksJsonParams {
   readonly checks: readonly BudgetCheck[];
   readonly rateLimits: readonly RateLimitCheck[];
-  readonly now: Date;
+  /**
+   * Not sent: the SQL functions take `now` as an argument of their own. Accepted so callers that
+   * pass the whole reserve or usage parameters keep compiling.
+   */
+  readonly now?: Date | null | undefined;
 }
 
-/** The two jsonb arguments of `proco_reserve_hold` and `proco_hold_usage`. */
-export function checksJson({ checks, rateLimits, now }: ChecksJsonParams): {
+/**
+ * The two jsonb arguments of `proco_reserve_hold` and `proco_hold_usage`: budgets as
+ * `{key, scope, network, asset, limitAtomic: decimal string, windowSeconds: integer | null}` (null:
+ * lifetime), rate limits as `{key, scope, maxPayments, windowSeconds}`. The functions count holds
+ * created at or after `now - windowSeconds`, as `windowStartOf` defines a window's start.
+ */
+export function checksJson({ checks, rateLimits }: ChecksJsonParams): {
   budgets: string;
   rateLimits: string;
 } {
@@ -75,7 +85,7 @@ export function checksJson({ checks, rateLimits, now }: ChecksJsonParams): {
         network: check.network,
         asset: check.asset,
         limitAtomic: check.limitAtomic.toString(),
-        since: windowStartOf({ window: check.window, now })?.toISOString() ?? null,
+        windowSeconds: check.window.kind === 'lifetime' ? null : check.window.durationSeconds,
       })),
     ),
     rateLimits: JSON.stringify(
@@ -83,10 +93,7 @@ export function checksJson({ checks, rateLimits, now }: ChecksJsonParams): {
         key: check.key,
         scope: check.scope,
         maxPayments: check.maxPayments,
-        since: windowStartOf({
-          window: { kind: 'rolling', durationSeconds: check.windowSeconds },
-          now,
-        })!.toISOString(),
+        windowSeconds: check.windowSeconds,
       })),
     ),
   };

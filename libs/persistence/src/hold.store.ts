@@ -60,13 +60,19 @@ type ReserveRow = {
   outcome: 'reserved' | 'replayed' | 'conflict' | 'budget_exceeded' | 'rate_limit_exceeded';
   failed_key: string | null;
   usage: UsageEntry[];
+  /** The hold's `created_at` as stored ('reserved', 'replayed'); null otherwise. */
+  created_at: Date | null;
 };
 
 /**
  * The `HoldStore` port on PostgreSQL. Reserve is one call of the SQL function `proco_reserve_hold`
- * (advisory locks org then agent, sums, conditional insert), followed in the same transaction by
+ * (advisory locks org then agent, the database clock when `now` is null, usage read from the
+ * bucketed counters `hold_usage_buckets`, conditional insert), followed in the same transaction by
  * its audit event. Post, void and expire are single conditional UPDATEs on `status = 'pending'`,
- * each with its audit event in the same transaction.
+ * each with its audit event in the same transaction. Every write to `holds` keeps the usage buckets
+ * exact through the table's statement triggers; each transaction here changes holds in exactly one
+ * statement and appends its audit events after it, the lock order the triggers' deadlock freedom
+ * rests on (see the `hold_usage_buckets` migration).
  *
  * Why the reserve's audit append shares its transaction: the contributing rule (every change and
  * its audit event commit together) and the cost. Every audit append of an org already serialises
@@ -132,6 +138,9 @@ export class PostgresHoldStore implements HoldStore {
   async expireDue({ now, limit }: ExpireDueParams): Promise<ExpireDueResult> {
     const batch = Math.max(0, Math.min(Math.trunc(limit), EXPIRE_BATCH_SIZE_MAX));
     if (batch === 0) return { expired: [] };
+    // Null: the database clock (now(), fixed for the transaction, so the batch's due instant and
+    // its resolved_at agree).
+    const nowIso = now?.toISOString() ?? null;
     const expired = await withTransientRetry(() =>
       this.prisma.$transaction(async (tx) => {
         // SKIP LOCKED: concurrent sweeps (and a post or void holding a row) split the due holds
@@ -141,12 +150,13 @@ export class PostgresHoldStore implements HoldStore {
         // statement already updated, so one call expired more than `limit` holds.
         const rows = await tx.$queryRaw<HoldRow[]>`
           WITH "due" AS (SELECT "id" AS "due_id" FROM "holds"
-                          WHERE "status" = 'pending' AND "expires_at" <= ${now.toISOString()}::timestamptz
+                          WHERE "status" = 'pending'
+                            AND "expires_at" <= COALESCE(${nowIso}::timestamptz, now())
                           ORDER BY "expires_at", "id"
                           LIMIT ${batch}
                           FOR UPDATE SKIP LOCKED)
           UPDATE "holds"
-             SET "status" = 'expired', "resolved_at" = ${now.toISOString()}::timestamptz,
+             SET "status" = 'expired', "resolved_at" = COALESCE(${nowIso}::timestamptz, now()),
                  "resolution_reason" = ${HOLD_EXPIRED_REASON}
             FROM "due"
            WHERE "holds"."id" = "due"."due_id" AND "holds"."status" = 'pending'
@@ -166,18 +176,20 @@ export class PostgresHoldStore implements HoldStore {
     const usage = await this.prisma.$queryRaw<UsageEntry[]>`
       SELECT "kind", "key", "used"::text AS used
         FROM proco_hold_usage(${params.orgId}::uuid, ${params.agentId}::uuid,
-                              ${json.budgets}::jsonb, ${json.rateLimits}::jsonb)`;
+                              ${json.budgets}::jsonb, ${json.rateLimits}::jsonb,
+                              ${params.now?.toISOString() ?? null}::timestamptz)`;
     return standingsOf({ checks: params.checks, rateLimits: params.rateLimits, usage, reservedAtomic: null });
   }
 
   private async reserveInTransaction(tx: Transaction, params: ReserveParams): Promise<ReserveRow> {
     const json = checksJson(params);
+    // A null `now` lets the function read the database clock once it holds its locks.
     const [row] = await tx.$queryRaw<ReserveRow[]>`
-      SELECT "outcome", "failed_key", "usage"
+      SELECT "outcome", "failed_key", "usage", "created_at"
         FROM proco_reserve_hold(
           ${params.holdId}::uuid, ${params.orgId}::uuid, ${params.agentId}::uuid, ${params.paymentId}::uuid,
           ${params.network}, ${params.asset}, ${params.amountAtomic.toString()}::numeric,
-          ${params.now.toISOString()}::timestamptz, ${params.expiresAt.toISOString()}::timestamptz,
+          ${params.now?.toISOString() ?? null}::timestamptz, ${params.expiresAt.toISOString()}::timestamptz,
           ${json.budgets}::jsonb, ${json.rateLimits}::jsonb)`;
     if (row === undefined) throw new Error('proco_reserve_hold returned no row.');
     if (row.outcome !== 'reserved') return row;
@@ -195,7 +207,7 @@ export class PostgresHoldStore implements HoldStore {
       const violations = overspent.map((check) => `budget ${check.key} would be overspent`);
       throw new HoldInvariantViolatedError({ holdId: params.holdId, violations });
     }
-    await this.appendAudit(tx, { hold: pendingHoldOf(params), action: 'hold.reserved' });
+    await this.appendAudit(tx, { hold: pendingHoldOf(params, row), action: 'hold.reserved' });
     return row;
   }
 
@@ -205,7 +217,7 @@ export class PostgresHoldStore implements HoldStore {
       case 'reserved':
         return {
           ok: true,
-          hold: pendingHoldOf(params),
+          hold: pendingHoldOf(params, row),
           standings: standingsOf({ checks, rateLimits, usage, reservedAtomic: params.amountAtomic }),
           replayed: false,
         };
@@ -299,8 +311,10 @@ export class PostgresHoldStore implements HoldStore {
   }
 }
 
-/** The hold a successful reserve inserted, as the function wrote it. */
-function pendingHoldOf(params: ReserveParams): Hold {
+/** The hold a successful reserve inserted, as the function wrote it (its stamp included). */
+function pendingHoldOf(params: ReserveParams, row: ReserveRow): Hold {
+  if (row.created_at === null)
+    throw new Error(`proco_reserve_hold reserved ${params.holdId} without a stamp.`);
   return {
     id: params.holdId,
     orgId: params.orgId,
@@ -311,7 +325,7 @@ function pendingHoldOf(params: ReserveParams): Hold {
     amountAtomic: params.amountAtomic,
     postedAmountAtomic: null,
     status: 'pending',
-    createdAt: params.now,
+    createdAt: row.created_at,
     expiresAt: params.expiresAt,
     resolvedAt: null,
     resolutionReason: null,

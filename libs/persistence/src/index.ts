@@ -1,13 +1,13 @@
 // Public API of @proco/persistence: PostgreSQL and Redis adapters.
 export {
-  AUDIT_CHAIN_LOCK_CLASS,
   AUDIT_CHAINS_PAGE_SIZE,
   AUDIT_VERIFY_PAGE_SIZE,
   auditChainOf,
   AuditLogRepository,
+  prepareAuditEvent,
   SYSTEM_AUDIT_CHAIN,
 } from './audit-log.repository';
-export type { AppendAuditEventParams, AuditActor } from './audit-log.repository';
+export type { AppendAuditEventParams, AuditActor, PreparedAuditEvent } from './audit-log.repository';
 export { CredentialRepository, LAST_USED_RESOLUTION_MS } from './credential.repository';
 export type { CredentialMatch } from './credential.repository';
 export { Prisma } from './generated/prisma/client';
@@ -33,6 +33,13 @@ export {
   isTransientConflict,
   withTransientRetry,
 } from './transient-retry';
+export { PaymentStore } from './payment.store';
+export type {
+  BeginPaymentParams,
+  BeginPaymentResult,
+  FinishPaymentParams,
+  PolicyVersions,
+} from './payment.store';
 export { PersistenceModule } from './persistence.module';
 export { CONNECTION_TIMEOUT_MS, PrismaService, STATEMENT_TIMEOUT_MS } from './prisma.service';
 export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, RedisService } from './redis.service';

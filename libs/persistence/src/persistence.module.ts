@@ -2,13 +2,28 @@ import { Global, Module } from '@nestjs/common';
 import { AuditLogRepository } from './audit-log.repository';
 import { CredentialRepository } from './credential.repository';
 import { PostgresHoldStore } from './hold.store';
+import { PaymentStore } from './payment.store';
 import { PrismaService } from './prisma.service';
 import { RedisService } from './redis.service';
 
 /** PostgreSQL (Prisma) and Redis access for every module. */
 @Global()
 @Module({
-  providers: [PrismaService, RedisService, AuditLogRepository, CredentialRepository, PostgresHoldStore],
-  exports: [PrismaService, RedisService, AuditLogRepository, CredentialRepository, PostgresHoldStore],
+  providers: [
+    PrismaService,
+    RedisService,
+    AuditLogRepository,
+    CredentialRepository,
+    PostgresHoldStore,
+    PaymentStore,
+  ],
+  exports: [
+    PrismaService,
+    RedisService,
+    AuditLogRepository,
+    CredentialRepository,
+    PostgresHoldStore,
+    PaymentStore,
+  ],
 })
 export class PersistenceModule {}

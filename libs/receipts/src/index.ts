@@ -1,5 +1,6 @@
 // Public API of @proco/receipts: the receipt claims schema, signing-key generation, signing and
-// offline verification. Depends on jose and zod only; `verifyReceipt` runs on any WebCrypto
+// offline verification (including a seller's expected payTo, amount, asset, network, resource
+// origin and method). Depends on jose and zod only; `verifyReceipt` runs on any WebCrypto
 // runtime, so the seller SDK can reuse it.
 export {
   RECEIPT_LIFETIME_DEFAULT_SECONDS,
@@ -40,4 +41,10 @@ export type {
   SignReceiptResult,
 } from './sign-receipt';
 export type { VerifyReceiptErrorType, VerifyReceiptParams, VerifyReceiptResult } from './verify-receipt';
-export type { ReceiptClaimIssue, ReceiptErrorCode, ReceiptErrorParams } from './receipt.errors';
+export type { ExpectedReceiptPayment } from './receipt-expectations';
+export type {
+  ReceiptClaimIssue,
+  ReceiptErrorCode,
+  ReceiptErrorParams,
+  ReceiptMismatchClaim,
+} from './receipt.errors';

@@ -17,6 +17,11 @@ export const RECEIPT_ERROR_CODES = Object.freeze([
   'receipt_expired',
   /** The claims do not match `ReceiptClaimsSchema` (e.g. a number amount, a lifetime too long). */
   'receipt_claims_invalid',
+  /**
+   * A valid receipt for another payment than the verifier expects: another recipient, amount,
+   * asset, network, resource origin or method. `claim` names the claim that differs.
+   */
+  'receipt_claim_mismatch',
   /** Signing only: the private key is not an ES256/EdDSA JWK matching its `kid`. */
   'receipt_signing_key_invalid',
 ] as const);
@@ -26,12 +31,23 @@ export type ReceiptErrorCode = (typeof RECEIPT_ERROR_CODES)[number];
 /** One schema violation, by claim path; never the offending value. */
 export type ReceiptClaimIssue = { readonly path: string; readonly message: string };
 
+/** The claim, by path, that differs from the verifier's expectation in a `receipt_claim_mismatch`. */
+export type ReceiptMismatchClaim =
+  | 'payment.payTo'
+  | 'payment.amount'
+  | 'payment.asset'
+  | 'payment.network'
+  | 'payment.resourceUrl'
+  | 'payment.method';
+
 export type ReceiptErrorParams = {
   code: ReceiptErrorCode;
   /** A fixed sentence plus identifiers (kid, claim names); never key material. */
   message: string;
   kid?: string;
   issues?: readonly ReceiptClaimIssue[];
+  /** For `receipt_claim_mismatch`: the claim that differs. */
+  claim?: ReceiptMismatchClaim;
   cause?: unknown;
 };
 
@@ -47,12 +63,15 @@ export class ReceiptError extends Error {
   readonly kid: string | undefined;
   /** The schema violations, for `receipt_claims_invalid`. */
   readonly issues: readonly ReceiptClaimIssue[];
+  /** The claim that differs from what the verifier expected, for `receipt_claim_mismatch`. */
+  readonly claim: ReceiptMismatchClaim | undefined;
 
   constructor(params: ReceiptErrorParams) {
     super(params.message, params.cause === undefined ? undefined : { cause: params.cause });
     this.code = params.code;
     this.kid = params.kid;
     this.issues = params.issues ?? [];
+    this.claim = params.claim;
   }
 }
 

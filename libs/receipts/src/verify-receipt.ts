@@ -10,6 +10,11 @@ import {
 
 import { RECEIPT_TYPE, type ReceiptClaims, ReceiptClaimsSchema } from './receipt-claims';
 import { claimIssuesOf } from './receipt-claim-issues';
+import {
+  checkExpectations,
+  type ExpectedReceiptPayment,
+  normalizeExpectations,
+} from './receipt-expectations';
 import { ReceiptError } from './receipt.errors';
 import { RECEIPT_ALGORITHMS, type ReceiptAlgorithm } from './receipt-signing-key';
 
@@ -27,6 +32,13 @@ export type VerifyReceiptParams = {
   now: Date;
   /** Allowed clock skew for `exp` and `iat`, 0 to 300 seconds; 0 when absent. */
   clockToleranceSeconds?: number;
+  /**
+   * What the payment must be for the receipt to count: the seller's `payTo`, the `amount` it
+   * asked, the `asset` and `network`, the origin it serves (`resourceOrigin`) and the `method`.
+   * Each member is compared only when present; a seller should pass every one it knows, since a
+   * receipt that verifies without them may attest a payment to someone else.
+   */
+  expected?: ExpectedReceiptPayment;
 };
 
 export type VerifyReceiptResult = {
@@ -40,12 +52,15 @@ export type VerifyReceiptErrorType = ReceiptError;
 
 /**
  * Verifies a receipt offline: the header (`typ`, `kid`, `alg` in ES256/EdDSA only), the signature
- * against the key set, the issuer, the expiry and the claims schema. Uses only jose and zod, so it
- * runs wherever WebCrypto does (Node, browsers, edge runtimes).
+ * against the key set, the issuer, the expiry, the claims schema and then each `expected` value
+ * given. Uses only jose and zod, so it runs wherever WebCrypto does (Node, browsers, edge
+ * runtimes). Receipts carry no `aud` claim: the payment's `payTo` and resource are what bind a
+ * receipt to its seller, so pass them in `expected`.
  *
  * Throws `ReceiptError` with `receipt_malformed`, `receipt_signature_invalid`,
  * `receipt_key_unknown`, `receipt_keys_unavailable`, `receipt_issuer_mismatch`,
- * `receipt_expired` or `receipt_claims_invalid`.
+ * `receipt_expired`, `receipt_claims_invalid` or `receipt_claim_mismatch` (with `claim`); a
+ * `RangeError` for a caller error (a clock tolerance out of bounds, a malformed `expected` value).
  */
 export async function verifyReceipt(params: VerifyReceiptParams): Promise<VerifyReceiptResult> {
   const { token, issuer, now } = params;
@@ -58,6 +73,7 @@ export async function verifyReceipt(params: VerifyReceiptParams): Promise<Verify
     // A caller bug, not a bad receipt; a RangeError keeps it out of the receipt codes.
     throw new RangeError(`clockToleranceSeconds must be 0 to ${RECEIPT_CLOCK_TOLERANCE_MAX_SECONDS}.`);
   }
+  const expected = normalizeExpectations(params.expected);
   const header = readHeader(token);
   const getKey = resolverOf(params.keys);
   let payload: unknown;
@@ -96,6 +112,7 @@ export async function verifyReceipt(params: VerifyReceiptParams): Promise<Verify
       issues: [{ path: 'iat', message: 'is in the future' }],
     });
   }
+  checkExpectations({ claims: parsed.data, expected, kid: header.kid });
   return { claims: parsed.data, kid: header.kid, algorithm: header.alg };
 }
 

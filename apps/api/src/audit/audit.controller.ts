@@ -14,7 +14,7 @@ import { AuditService } from './audit.service';
 
 @ApiTags('audit')
 @ApiBearerAuth()
-@Controller('v1/audit-events')
+@Controller('v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 

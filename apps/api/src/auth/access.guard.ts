@@ -1,10 +1,9 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { type Request } from 'express';
 import { ForbiddenError, UnauthenticatedError } from '../common/api.errors';
 import { ROUTE_ACCESS_KEY, type RouteAccess } from './access.decorators';
-import { BEARER_STRATEGY } from './bearer.strategy';
+import { BearerAuthenticator } from './bearer-authenticator';
 import { type Principal } from './principal';
 
 /**
@@ -12,20 +11,24 @@ import { type Principal } from './principal';
  * the route's declared access. A route without a declaration is refused (fail closed).
  */
 @Injectable()
-export class AccessGuard extends AuthGuard(BEARER_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: BearerAuthenticator,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (access === undefined) throw new ForbiddenError('This route has no access rule.');
     if (access.audience === 'public') return true;
-    await super.canActivate(context);
-    const principal = context.switchToHttp().getRequest<Request & { user: Principal }>().user;
+    const request = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    // A failure of the lookup itself (the database) keeps its identity; no principal is a 401.
+    const principal = await this.authenticator.authenticate(request);
+    if (principal === null) throw new UnauthenticatedError();
+    request.user = principal;
     if (access.audience === 'agent') {
       if (principal.kind !== 'agent') throw new ForbiddenError('This route is for agent tokens.');
       return true;
@@ -35,12 +38,5 @@ export class AccessGuard extends AuthGuard(BEARER_STRATEGY) {
       throw new ForbiddenError('This route needs an admin API key; this key is read-only.');
     }
     return true;
-  }
-
-  override handleRequest<User = Principal>(error: unknown, user: User | false | null): User {
-    // Strategy failures (a database error during lookup) keep their identity; anything else is a 401.
-    if (error instanceof Error) throw error;
-    if (user === false || user === null || user === undefined) throw new UnauthenticatedError();
-    return user;
   }
 }

@@ -57,6 +57,8 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   payment_not_found: { status: 404, title: 'Payment not found' },
   payment_rejected: { status: 409, title: 'The payment was rejected by an operator' },
   approval_not_pending: { status: 409, title: 'The payment is not waiting for approval' },
+  policy_changed: { status: 409, title: 'The policy changed while the payment was being decided' },
+  approval_in_progress: { status: 409, title: 'Another approval of this payment is still being signed' },
   // What the x402 layer refuses in a seller's 402 is the caller's input: always a 400.
   invalid_amount: { status: 400, title: 'An amount is not a decimal uint256' },
   invalid_base64: { status: 400, title: 'The header is not valid base64' },

@@ -13,7 +13,12 @@ import { PaymentAuthorizerService, type PaymentOwner } from './payment-authorize
 import { PaymentSelectionService } from './payment-selection.service';
 import { type PaymentRow, toPaymentView } from './payment-view.util';
 import { type PayableMethod, type PaymentView } from './payments.dto';
-import { ApprovalNotPendingError, PaymentDeniedError, PaymentNotFoundError } from './payments.errors';
+import {
+  ApprovalInProgressError,
+  ApprovalNotPendingError,
+  PaymentDeniedError,
+  PaymentNotFoundError,
+} from './payments.errors';
 import { IN_PROGRESS_POLL_INTERVAL_MS, IN_PROGRESS_WAIT_MS } from './payments.limits';
 import { mapX402Errors } from './x402-errors.util';
 
@@ -98,6 +103,7 @@ export class ApprovalsService {
       paymentRequired,
       now,
       chosen: {
+        index: row.requirementIndex,
         network: requiredColumn(row, row.network),
         asset: requiredColumn(row, row.asset),
         payTo: requiredColumn(row, row.payTo),
@@ -111,12 +117,11 @@ export class ApprovalsService {
       // A concurrent decision got there first: answer the state it reached.
       return this.settled({ ...params, wanted: 'authorized' });
     }
-    await this.authorizer.authorize({
+    await this.authorizer.authorizeApproved({
       agent: owner,
       payer,
       paymentId: row.id,
       idempotencyKey: row.idempotencyKey,
-      requestHash: new Uint8Array(row.requestHash),
       url: row.resourceUrl,
       method: row.method as PayableMethod,
       paymentRequired,
@@ -207,6 +212,8 @@ export class ApprovalsService {
       await sleep(IN_PROGRESS_POLL_INTERVAL_MS);
       row = await this.findInOrg(params);
     }
+    // A concurrent approval still signing is not a refusal: the caller can ask again shortly.
+    if (row.status === 'authorizing') throw new ApprovalInProgressError(row.id);
     if (row.status !== params.wanted) throw new ApprovalNotPendingError(row.id, row.status);
     return toPaymentView(row);
   }

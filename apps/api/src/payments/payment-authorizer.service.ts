@@ -1,6 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type HoldStore, type Standings } from '@proco/ledger';
-import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
+import {
+  type AppendAuditEventParams,
+  AuditLogRepository,
+  PaymentStore,
+  type PolicyVersions,
+  Prisma,
+  PrismaService,
+} from '@proco/persistence';
 import {
   buildPaymentPayload,
   buildTransferAuthorization,
@@ -9,17 +17,21 @@ import {
   paymentIdentifierOf,
   randomNonce,
 } from '@proco/x402';
+import { AgentFrozenError, AgentNotFoundError } from '../agents/agents.errors';
 import { type AgentPrincipal, type OperatorPrincipal } from '../auth/principal';
 import { toLoggableError } from '../common/loggable-error';
-import { type DecisionView } from '../policies/decision.view';
+import { type DecisionView, toDecisionView } from '../policies/decision.view';
+import { decide, type EffectiveDocuments } from '../policies/policy-evaluation.service';
 import { HOLD_STORE } from '../policies/hold-store.provider';
 import { ReceiptKeysService } from '../receipts/receipt-keys.service';
+import { WalletNotFoundError } from '../wallets/wallets.errors';
 import { WalletsService } from '../wallets/wallets.service';
 import { holdIdOf } from './payment-request-hash.util';
 import { type SelectedRequirement } from './payment-selection.service';
 import { type AuthorizedPaymentView, type PayableMethod } from './payments.dto';
-import { PaymentDeniedError } from './payments.errors';
+import { PaymentDeniedError, PaymentFailedError } from './payments.errors';
 import {
+  AUTHORIZE_DEADLINE_MS,
   HOLD_EXPIRY_GRACE_SECONDS,
   IDEMPOTENCY_RETENTION_SECONDS,
   VALID_AFTER_SKEW_SECONDS,
@@ -31,42 +43,78 @@ import { RECEIPT_LIFETIME_MAX_SECONDS } from '@proco/receipts';
 /** Whose payment it is: the paying agent, or the owner of a payment an operator approves. */
 export type PaymentOwner = Pick<AgentPrincipal, 'orgId' | 'agentId'>;
 
-/** Parameters of `PaymentAuthorizerService.authorize`. */
-export interface AuthorizePaymentParams {
+/** What every path that signs a payment knows about it. */
+interface PaymentContext {
   readonly agent: PaymentOwner;
-  readonly payer: `0x${string}`;
   readonly paymentId: string;
   readonly idempotencyKey: string;
-  readonly requestHash: Uint8Array<ArrayBuffer>;
   readonly url: string;
   readonly method: PayableMethod;
   readonly paymentRequired: NormalizedPaymentRequired;
   readonly selected: SelectedRequirement;
   readonly now: Date;
   readonly requestId: string | undefined;
-  /**
-   * Null for an agent's own purchase, which inserts the payment under its idempotency key. The
-   * operator for an approval: the payment already exists as `pending_approval` and is claimed by
-   * a conditional update instead, so concurrent approvals sign at most once.
-   */
+  /** Null for an agent's own purchase; the operator for an approval. */
   readonly approvedBy: OperatorPrincipal | null;
 }
 
+/** Parameters of `PaymentAuthorizerService.purchase`. */
+export interface PurchaseParams {
+  readonly agent: PaymentOwner;
+  /** The wallet address the authorization names; the database confirms it (`wallet_changed`). */
+  readonly payer: `0x${string}`;
+  readonly idempotencyKey: string;
+  readonly requestHash: Uint8Array<ArrayBuffer>;
+  readonly url: string;
+  readonly method: PayableMethod;
+  readonly paymentRequired: NormalizedPaymentRequired;
+  /** An option the optimistic evaluation allowed (see `PaymentSelectionService`). */
+  readonly selected: SelectedRequirement;
+  readonly documents: EffectiveDocuments;
+  readonly policyVersions: PolicyVersions;
+  readonly now: Date;
+  readonly requestId: string | undefined;
+}
+
 /**
- * What `authorize` did: the stored body, or the payment could not be claimed (its key was taken by
- * a twin, or, for an approval, it was no longer `pending_approval`).
+ * What `purchase` did: signed (`body` is the stored answer); the key names an existing payment;
+ * the reserve found no room (nothing written); or what it was evaluated on is stale (a policy
+ * pointer moved or the wallet changed; nothing written) and the purchase must be decided again.
  */
-export type AuthorizePaymentResult =
-  { readonly kind: 'authorized'; readonly body: string } | { readonly kind: 'key_taken' };
+export type PurchaseResult =
+  | { readonly kind: 'authorized'; readonly body: string }
+  | { readonly kind: 'key_taken' }
+  | { readonly kind: 'denied'; readonly decision: DecisionView }
+  | { readonly kind: 'stale' };
 
-const UNIQUE_VIOLATION = 'P2002';
+/** Parameters of `PaymentAuthorizerService.authorizeApproved`. */
+export interface AuthorizeApprovedParams {
+  readonly agent: PaymentOwner;
+  readonly payer: `0x${string}`;
+  readonly paymentId: string;
+  readonly idempotencyKey: string;
+  readonly url: string;
+  readonly method: PayableMethod;
+  readonly paymentRequired: NormalizedPaymentRequired;
+  readonly selected: SelectedRequirement;
+  readonly now: Date;
+  readonly requestId: string | undefined;
+  readonly approvedBy: OperatorPrincipal;
+}
+
 const AUTHORIZATION_FAILED_REASON = 'authorization_failed';
+/** Stands in for the signature while the payload is test-built before anything is reserved. */
+const PLACEHOLDER_SIGNATURE = `0x${'00'.repeat(65)}` as const;
 
 /**
- * The allow path of a purchase, in an order that never leaves half a state: (a) the payment row
- * under its idempotency key, with the nonce and validity fixed; (b) the hold; (c) the EIP-3009
- * signature; (d) the payload, receipt and stored response, committed with its audit event. A
- * failure after (b) voids the hold and marks the payment `failed`.
+ * Signs payments, in an order that never leaves half a state.
+ *
+ * An agent's purchase (`purchase`) is two database statements around the signature: `begin`
+ * confirms the agent, its wallet and the policy versions, reserves the hold and inserts the
+ * payment row with its nonce and validity fixed, all or nothing; then the EIP-3009 signature,
+ * payload and receipt are made in memory; then `finish` stores the answer with its audit event.
+ * An approval (`authorizeApproved`) claims its `pending_approval` row, reserves, signs and
+ * finishes the same way. A failure after the reserve marks the payment `failed` and voids the hold.
  */
 @Injectable()
 export class PaymentAuthorizerService {
@@ -75,48 +123,144 @@ export class PaymentAuthorizerService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditLogRepository,
+    private readonly payments: PaymentStore,
     private readonly wallets: WalletsService,
     private readonly receipts: ReceiptKeysService,
     @Inject(HOLD_STORE) private readonly holds: HoldStore,
   ) {}
 
   /**
-   * Errors: `payment_denied` (the atomic reserve found no room), `agent_frozen`,
-   * `wallet_unavailable`, `receipt_signing_unavailable`, x402 codes.
+   * An agent's purchase of one option the optimistic evaluation allowed.
+   * Errors: `agent_not_found`, `agent_frozen`, `wallet_not_found`, `wallet_unavailable`,
+   * `receipt_signing_unavailable`, `payment_failed`, x402 codes.
    */
-  async authorize(params: AuthorizePaymentParams): Promise<AuthorizePaymentResult> {
-    const { selected, paymentId } = params;
-    const nowSeconds = BigInt(Math.floor(params.now.getTime() / 1000));
-    const built = mapX402Errors(() =>
-      buildTransferAuthorization({
-        requirement: selected.requirement,
-        from: params.payer,
-        nowSeconds,
-        nonce: randomNonce(),
-        validAfterSkewSeconds: VALID_AFTER_SKEW_SECONDS,
-        validBeforeCapSeconds: VALID_BEFORE_CAP_SECONDS,
-      }),
-    );
-    const { authorization } = built;
-    const claimed =
-      params.approvedBy === null
-        ? await this.insertAuthorizing({ ...params, authorization })
-        : await this.claimApproved({ ...params, approvedBy: params.approvedBy, authorization });
-    if (!claimed) return { kind: 'key_taken' };
+  async purchase(params: PurchaseParams): Promise<PurchaseResult> {
+    const { selected, agent } = params;
+    const requirement = selected.requirement;
+    const paymentId = randomUUID();
     const holdId = holdIdOf(paymentId);
+    const built = this.authorizationFor({ selected, payer: params.payer, now: params.now });
+    const context: PaymentContext = { ...params, paymentId, approvedBy: null };
+    // Whatever the seller's document makes unencodable fails here, before money is reserved.
+    this.payloadOf({ ...context, authorization: built.authorization, signature: PLACEHOLDER_SIGNATURE });
+    const asset = requirement.assetAddress.toLowerCase();
+    const begun = await this.payments.begin({
+      paymentId,
+      holdId,
+      orgId: agent.orgId,
+      agentId: agent.agentId,
+      idempotencyKey: params.idempotencyKey,
+      requestHash: params.requestHash,
+      resourceUrl: params.url,
+      method: params.method,
+      network: requirement.network,
+      asset: requirement.assetAddress,
+      payTo: requirement.payToAddress,
+      amountAtomic: requirement.amountAtomic,
+      nonce: built.authorization.nonce,
+      validAfter: built.authorization.validAfter,
+      validBefore: built.authorization.validBefore,
+      decision: selected.decision,
+      expectedWallet: params.payer,
+      policyVersions: params.policyVersions,
+      checks: selected.evaluated.budgetChecks,
+      rateLimits: selected.evaluated.rateLimitChecks,
+      holdExpiresAt: holdExpiryOf(built.authorization.validBefore),
+      retentionSeconds: IDEMPOTENCY_RETENTION_SECONDS,
+      audit: [
+        {
+          orgId: agent.orgId,
+          actor: { type: 'agent', id: agent.agentId },
+          action: 'hold.reserved',
+          subject: { type: 'hold', id: holdId },
+          data: {
+            agentId: agent.agentId,
+            paymentId,
+            network: requirement.network,
+            asset,
+            amountAtomic: requirement.amountAtomic.toString(),
+          },
+          requestId: params.requestId,
+        },
+      ],
+    });
+    switch (begun.outcome) {
+      case 'key_taken':
+        return { kind: 'key_taken' };
+      case 'agent_not_found':
+        throw new AgentNotFoundError(agent.agentId);
+      case 'agent_frozen':
+        throw new AgentFrozenError(agent.agentId);
+      case 'wallet_not_found':
+        throw new WalletNotFoundError(agent.agentId);
+      case 'wallet_changed':
+        this.wallets.forgetWallet(agent.agentId);
+        return { kind: 'stale' };
+      case 'policy_changed':
+        return { kind: 'stale' };
+      case 'budget_exceeded':
+      case 'rate_limit_exceeded':
+        return {
+          kind: 'denied',
+          decision: deniedByLedger({
+            decision: selected.decision,
+            reason: begun.outcome,
+            standings: begun.standings,
+          }),
+        };
+      case 'reserved':
+        break;
+    }
+    try {
+      // The decision as it stands with the usage the reserve read: the same rules on the same
+      // numbers, so anything but `allow` means the reserve and the policy disagree.
+      const evaluated = decide({
+        documents: params.documents,
+        request: selected.request,
+        now: params.now,
+        standings: begun.standings,
+      });
+      if (evaluated.decision.outcome !== 'allow') {
+        throw new Error(
+          `Payment ${paymentId} was reserved but its policy now says ${evaluated.decision.outcome}.`,
+        );
+      }
+      const decided = {
+        ...context,
+        selected: { ...selected, evaluated, decision: toDecisionView(evaluated.decision) },
+      };
+      const body = await this.sign({ ...decided, built });
+      return { kind: 'authorized', body };
+    } catch (error: unknown) {
+      await this.fail({ ...context, holdId, error });
+      throw error;
+    }
+  }
+
+  /**
+   * Signs a payment an operator approved: claims it (`pending_approval` to `authorizing`, with its
+   * audit event), reserves its hold, signs and finishes. False when the claim lost to a concurrent
+   * decision. Errors: `payment_denied` (the atomic reserve found no room; the payment becomes
+   * `denied`), `agent_frozen`, `wallet_unavailable`, `receipt_signing_unavailable`, x402 codes.
+   */
+  async authorizeApproved(params: AuthorizeApprovedParams): Promise<boolean> {
+    const { selected } = params;
+    const built = this.authorizationFor({ selected, payer: params.payer, now: params.now });
+    const context: PaymentContext = params;
+    this.payloadOf({ ...context, authorization: built.authorization, signature: PLACEHOLDER_SIGNATURE });
+    if (!(await this.claimApproved({ ...params, authorization: built.authorization }))) return false;
+    const holdId = holdIdOf(params.paymentId);
     try {
       const reserved = await this.holds.reserve({
         holdId,
         orgId: params.agent.orgId,
         agentId: params.agent.agentId,
-        paymentId,
+        paymentId: params.paymentId,
         network: selected.requirement.network,
         asset: selected.requirement.assetAddress.toLowerCase(),
         amountAtomic: selected.requirement.amountAtomic,
-        now: params.now,
-        // Past validBefore plus a grace period: a transfer mined just before validBefore is seen
-        // late (confirmations, sweep interval, clock drift), and an expired hold can never post.
-        expiresAt: new Date((Number(authorization.validBefore) + HOLD_EXPIRY_GRACE_SECONDS) * 1000),
+        now: null,
+        expiresAt: holdExpiryOf(built.authorization.validBefore),
         checks: selected.evaluated.budgetChecks,
         rateLimits: selected.evaluated.rateLimitChecks,
       });
@@ -130,68 +274,61 @@ export class PaymentAuthorizerService {
           reason: reserved.reason,
           standings: reserved.standings,
         });
-        await this.finish({ ...params, status: 'denied', decision, action: 'payment.denied' });
-        throw new PaymentDeniedError(decision, paymentId);
+        await this.finish({ ...context, status: 'denied', decision, action: 'payment.denied' });
+        throw new PaymentDeniedError(decision, params.paymentId);
       }
-      const signer = await this.wallets.openSigner({
-        orgId: params.agent.orgId,
-        agentId: params.agent.agentId,
-      });
-      // The authorization names `from`; a wallet replaced since it was read could never settle it.
-      if (signer.address.toLowerCase() !== authorization.from.toLowerCase()) {
-        throw new Error(`The wallet of agent ${params.agent.agentId} changed while paying.`);
-      }
-      const signature = await signer.signTypedData(built.typedData);
-      const body = await this.responseOf({ ...params, authorization, signature });
-      await this.finish({
-        ...params,
-        status: 'authorized',
-        decision: selected.decision,
-        body,
-        action: 'payment.authorized',
-      });
-      return { kind: 'authorized', body };
+      await this.sign({ ...context, built });
+      return true;
     } catch (error: unknown) {
-      if (!(error instanceof PaymentDeniedError)) await this.fail({ ...params, holdId, error });
+      if (!(error instanceof PaymentDeniedError)) await this.fail({ ...context, holdId, error });
       throw error;
     }
   }
 
-  private async insertAuthorizing(
-    params: AuthorizePaymentParams & {
-      authorization: { nonce: string; validAfter: string; validBefore: string };
-    },
-  ): Promise<boolean> {
-    const { selected, authorization } = params;
-    try {
-      await this.prisma.payment.create({
-        data: {
-          id: params.paymentId,
-          orgId: params.agent.orgId,
-          agentId: params.agent.agentId,
-          idempotencyKey: params.idempotencyKey,
-          requestHash: params.requestHash,
-          status: 'authorizing',
-          resourceUrl: params.url,
-          method: params.method,
-          network: selected.requirement.network,
-          asset: selected.requirement.assetAddress,
-          payTo: selected.requirement.payToAddress,
-          amount: selected.requirement.amountAtomic.toString(),
-          nonce: authorization.nonce,
-          validAfter: authorization.validAfter,
-          validBefore: authorization.validBefore,
-          decision: selected.decision as unknown as Prisma.InputJsonValue,
-          createdAt: params.now,
-          expiresAt: new Date(params.now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
-        },
-      });
-      return true;
-    } catch (error: unknown) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION)
-        return false;
-      throw error;
+  private authorizationFor(params: { selected: SelectedRequirement; payer: `0x${string}`; now: Date }) {
+    return mapX402Errors(() =>
+      buildTransferAuthorization({
+        requirement: params.selected.requirement,
+        from: params.payer,
+        nowSeconds: BigInt(Math.floor(params.now.getTime() / 1000)),
+        nonce: randomNonce(),
+        validAfterSkewSeconds: VALID_AFTER_SKEW_SECONDS,
+        validBeforeCapSeconds: VALID_BEFORE_CAP_SECONDS,
+      }),
+    );
+  }
+
+  /**
+   * Signs the reserved payment and stores the answer. Refuses past `AUTHORIZE_DEADLINE_MS`, and
+   * answers `payment_failed` when the stuck-payment sweeper failed the payment meanwhile: a
+   * signature is only handed out for a payment whose hold still backs it.
+   */
+  private async sign(
+    params: PaymentContext & { built: ReturnType<PaymentAuthorizerService['authorizationFor']> },
+  ): Promise<string> {
+    const { built, agent } = params;
+    const signer = await this.wallets.openSigner({
+      orgId: agent.orgId,
+      agentId: agent.agentId,
+      address: built.authorization.from,
+    });
+    // The authorization names `from`; a wallet replaced since it was read could never settle it.
+    if (signer.address.toLowerCase() !== built.authorization.from.toLowerCase()) {
+      throw new Error(`The wallet of agent ${agent.agentId} changed while paying.`);
     }
+    const signature = await signer.signTypedData(built.typedData);
+    const body = await this.responseOf({ ...params, authorization: built.authorization, signature });
+    if (Date.now() - params.now.getTime() > AUTHORIZE_DEADLINE_MS)
+      throw new PaymentFailedError(params.paymentId);
+    const finished = await this.finish({
+      ...params,
+      status: 'authorized',
+      decision: params.selected.decision,
+      body,
+      action: 'payment.authorized',
+    });
+    if (!finished) throw new PaymentFailedError(params.paymentId);
+    return body;
   }
 
   /**
@@ -200,8 +337,7 @@ export class PaymentAuthorizerService {
    * an approval happen once: of concurrent approvals, exactly one sees a row to change.
    */
   private async claimApproved(
-    params: AuthorizePaymentParams & {
-      approvedBy: OperatorPrincipal;
+    params: AuthorizeApprovedParams & {
       authorization: { nonce: string; validAfter: string; validBefore: string };
     },
   ): Promise<boolean> {
@@ -239,8 +375,36 @@ export class PaymentAuthorizerService {
     });
   }
 
+  /** The x402 payload and the header carrying it. */
+  private payloadOf(
+    params: PaymentContext & {
+      authorization: AuthorizedPaymentView['authorization'] & {
+        from: `0x${string}`;
+        to: `0x${string}`;
+        nonce: `0x${string}`;
+      };
+      signature: `0x${string}`;
+    },
+  ) {
+    const declaration = paymentIdentifierOf(params.paymentRequired);
+    return mapX402Errors(() => {
+      const built = buildPaymentPayload({
+        paymentRequired: params.paymentRequired,
+        requirement: params.selected.requirement,
+        authorization: params.authorization,
+        signature: params.signature,
+        // A seller that asks for an identifier without naming one gets one derived from the payment
+        // id, never the agent's idempotency key (the agent's to keep).
+        ...(declaration === null
+          ? {}
+          : { paymentIdentifier: declaration.id ?? `pay_${params.paymentId.replaceAll('-', '')}` }),
+      });
+      return { payload: built, header: encodePaymentHeader(built) };
+    });
+  }
+
   private async responseOf(
-    params: AuthorizePaymentParams & {
+    params: PaymentContext & {
       authorization: AuthorizedPaymentView['authorization'] & {
         from: `0x${string}`;
         to: `0x${string}`;
@@ -249,19 +413,9 @@ export class PaymentAuthorizerService {
       signature: `0x${string}`;
     },
   ): Promise<string> {
-    const { selected, authorization, paymentRequired } = params;
+    const { selected, authorization } = params;
     const requirement = selected.requirement;
-    const declaration = paymentIdentifierOf(paymentRequired);
-    const header = mapX402Errors(() => {
-      const built = buildPaymentPayload({
-        paymentRequired,
-        requirement,
-        authorization,
-        signature: params.signature,
-        ...(declaration === null ? {} : { paymentIdentifier: declaration.id ?? params.idempotencyKey }),
-      });
-      return { payload: built, header: encodePaymentHeader(built) };
-    });
+    const header = this.payloadOf(params);
     const receipt = await this.receipts.sign({
       claims: {
         sub: params.paymentId,
@@ -307,49 +461,50 @@ export class PaymentAuthorizerService {
     return JSON.stringify(view);
   }
 
-  /** Moves an `authorizing` payment to its final state, with its audit event, in one transaction. */
+  /**
+   * Moves an `authorizing` payment to its final state, with its audit event, in one statement.
+   * False when it had already left `authorizing` (the stuck-payment sweeper failed it).
+   */
   private async finish(
-    params: AuthorizePaymentParams & {
+    params: PaymentContext & {
       status: 'authorized' | 'denied' | 'failed';
       decision: DecisionView;
       body?: string;
       action: string;
       reason?: string;
     },
-  ): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      const updated = await tx.payment.updateMany({
-        where: { id: params.paymentId, status: 'authorizing' },
-        data: {
-          status: params.status,
-          decision: params.decision as unknown as Prisma.InputJsonValue,
-          ...(params.body === undefined ? {} : { response: params.body, responseStatus: 201 }),
-        },
-      });
-      if (updated.count !== 1) throw new Error(`Payment ${params.paymentId} left authorizing twice.`);
-      await this.audit.append(tx, {
-        orgId: params.agent.orgId,
-        actor:
-          params.approvedBy === null
-            ? { type: 'agent', id: params.agent.agentId }
-            : { type: 'operator', id: params.approvedBy.apiKeyId },
-        action: params.action,
-        subject: { type: 'payment', id: params.paymentId },
-        data: {
-          agentId: params.agent.agentId,
-          idempotencyKey: params.idempotencyKey,
-          resourceUrl: params.url,
-          method: params.method,
-          network: params.selected.requirement.network,
-          asset: params.selected.requirement.assetAddress,
-          payTo: params.selected.requirement.payToAddress,
-          amountAtomic: params.selected.requirement.amountAtomic.toString(),
-          outcome: params.decision.outcome,
-          ...(params.decision.reason === null ? {} : { reason: params.decision.reason }),
-          ...(params.reason === undefined ? {} : { failure: params.reason }),
-        },
-        requestId: params.requestId,
-      });
+  ): Promise<boolean> {
+    const requirement = params.selected.requirement;
+    const event: AppendAuditEventParams = {
+      orgId: params.agent.orgId,
+      actor:
+        params.approvedBy === null
+          ? { type: 'agent', id: params.agent.agentId }
+          : { type: 'operator', id: params.approvedBy.apiKeyId },
+      action: params.action,
+      subject: { type: 'payment', id: params.paymentId },
+      data: {
+        agentId: params.agent.agentId,
+        idempotencyKey: params.idempotencyKey,
+        resourceUrl: params.url,
+        method: params.method,
+        network: requirement.network,
+        asset: requirement.assetAddress,
+        payTo: requirement.payToAddress,
+        amountAtomic: requirement.amountAtomic.toString(),
+        outcome: params.decision.outcome,
+        ...(params.decision.reason === null ? {} : { reason: params.decision.reason }),
+        ...(params.reason === undefined ? {} : { failure: params.reason }),
+      },
+      requestId: params.requestId,
+    };
+    return this.payments.finish({
+      paymentId: params.paymentId,
+      status: params.status,
+      decision: params.decision,
+      response: params.body ?? null,
+      responseStatus: params.body === undefined ? null : 201,
+      audit: [event],
     });
   }
 
@@ -359,9 +514,10 @@ export class PaymentAuthorizerService {
    * final update committed (its answer lost on the way back) or that the sweeper already failed
    * keeps its hold as it is; voiding first would release the budget of an authorized payment.
    */
-  private async fail(params: AuthorizePaymentParams & { holdId: string; error: unknown }): Promise<void> {
+  private async fail(params: PaymentContext & { holdId: string; error: unknown }): Promise<void> {
+    let failed: boolean;
     try {
-      await this.finish({
+      failed = await this.finish({
         ...params,
         status: 'failed',
         decision: params.selected.decision,
@@ -371,6 +527,13 @@ export class PaymentAuthorizerService {
     } catch (cleanupError: unknown) {
       this.logger.error(
         { err: toLoggableError(cleanupError), paymentId: params.paymentId },
+        'could not mark a failed payment failed; the stuck-payment sweeper will',
+      );
+      return;
+    }
+    if (!failed) {
+      this.logger.warn(
+        { paymentId: params.paymentId },
         'a failed payment had already left authorizing; its hold is left as it is',
       );
       return;
@@ -385,6 +548,13 @@ export class PaymentAuthorizerService {
       );
     }
   }
+}
+
+/** When a hold backing an authorization valid until `validBefore` (unix seconds) may expire. */
+function holdExpiryOf(validBefore: string): Date {
+  // Past validBefore plus a grace period: a transfer mined just before validBefore is seen late
+  // (confirmations, sweep interval, clock drift), and an expired hold can never post.
+  return new Date((Number(validBefore) + HOLD_EXPIRY_GRACE_SECONDS) * 1000);
 }
 
 function errorCodeOf(error: unknown): string {

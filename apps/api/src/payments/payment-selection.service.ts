@@ -4,8 +4,13 @@ import { type NormalizedPaymentRequired, type PayableRequirement } from '@proco/
 import { ValidationFailedError } from '../common/api.errors';
 import { NetworkRegistryService } from '../networks/network-registry.service';
 import { type DecisionView, toDecisionView } from '../policies/decision.view';
-import { type EvaluatedPayment, PolicyEvaluationService } from '../policies/policy-evaluation.service';
-import { NoPayableRequirementError, PaymentDeniedError, type RequirementRejection } from './payments.errors';
+import {
+  decide,
+  type EffectiveDocuments,
+  type EvaluatedPayment,
+  PolicyEvaluationService,
+} from '../policies/policy-evaluation.service';
+import { NoPayableRequirementError, type RequirementRejection } from './payments.errors';
 import { MAX_TIMEOUT_SECONDS_MIN } from './payments.limits';
 
 /** Parameters of `PaymentSelectionService.select`. */
@@ -21,6 +26,8 @@ export interface SelectRequirementParams {
 /** Parameters of `PaymentSelectionService.reevaluate`: the requirement chosen earlier. */
 export interface ReevaluateRequirementParams extends SelectRequirementParams {
   readonly chosen: {
+    /** Position in the seller's `accepts`, when it was recorded (payments held before it was not). */
+    readonly index: number | null;
     readonly network: string;
     readonly asset: string;
     readonly payTo: string;
@@ -49,20 +56,46 @@ export class PaymentSelectionService {
     private readonly evaluation: PolicyEvaluationService,
   ) {}
 
-  /** Errors: `no_payable_requirement`, `payment_denied`, `validation_failed`. */
-  async select(params: SelectRequirementParams): Promise<SelectedRequirement> {
+  /**
+   * Every payable option, cheapest first (ties keep the seller's order), each with an optimistic
+   * decision: the policy evaluated as if nothing had been spent, so only rules that need no usage
+   * (lists, caps, ceilings, hours, the approval threshold) decide here. Budgets and rate limits are
+   * then enforced by the atomic reserve (`PaymentStore.begin`), and a decision to hold for approval
+   * is confirmed against real usage (`evaluateExactly`) before it is stored. Pure: no I/O.
+   * Errors: `no_payable_requirement`, `validation_failed`.
+   */
+  optimisticOptions(
+    params: SelectRequirementParams & { documents: EffectiveDocuments },
+  ): SelectedRequirement[] {
     const candidates = this.candidatesOf(params.paymentRequired);
     if (candidates.payable.length === 0) throw new NoPayableRequirementError(candidates.rejections);
-    let firstDenial: DecisionView | null = null;
-    for (const requirement of candidates.payable) {
+    return candidates.payable.map((requirement) => {
       const request = this.requestOf({ ...params, requirement });
-      const evaluated = await this.evaluate({ ...params, request });
-      const decision = toDecisionView(evaluated.decision);
-      if (evaluated.decision.outcome !== 'deny') return { requirement, request, evaluated, decision };
-      firstDenial ??= decision;
-    }
-    // The loop ran at least once and every option was denied, so a denial was recorded.
-    throw new PaymentDeniedError(firstDenial as DecisionView, null);
+      let evaluated: EvaluatedPayment;
+      try {
+        evaluated = decide({ documents: params.documents, request, now: params.now, standings: null });
+      } catch (error: unknown) {
+        throw refusalOf(error);
+      }
+      return { requirement, request, evaluated, decision: toDecisionView(evaluated.decision) };
+    });
+  }
+
+  /**
+   * One option evaluated under the current documents and real usage, as the ledger reports it
+   * now. Errors: `validation_failed`.
+   */
+  async evaluateExactly(
+    params: SelectRequirementParams & { requirement: PayableRequirement },
+  ): Promise<SelectedRequirement> {
+    const request = this.requestOf(params);
+    const evaluated = await this.evaluate({ ...params, request });
+    return {
+      requirement: params.requirement,
+      request,
+      evaluated,
+      decision: toDecisionView(evaluated.decision),
+    };
   }
 
   /**
@@ -74,8 +107,12 @@ export class PaymentSelectionService {
   async reevaluate(params: ReevaluateRequirementParams): Promise<SelectedRequirement> {
     const { chosen } = params;
     const candidates = this.candidatesOf(params.paymentRequired);
+    // By position first: the stored document is the seller's, byte for byte, so the entry at the
+    // recorded index is the one evaluated when the payment was held, even if another entry has
+    // the same network, asset, payee and amount.
     const requirement = candidates.payable.find(
       (candidate) =>
+        (chosen.index === null || candidate.index === chosen.index) &&
         candidate.network === chosen.network &&
         candidate.assetAddress.toLowerCase() === chosen.asset.toLowerCase() &&
         candidate.payToAddress.toLowerCase() === chosen.payTo.toLowerCase() &&
@@ -159,10 +196,14 @@ export class PaymentSelectionService {
         now: params.now,
       });
     } catch (error: unknown) {
-      if (error instanceof PaymentRequestInvalidError) {
-        throw new ValidationFailedError([{ field: error.field, message: error.message }]);
-      }
-      throw error;
+      throw refusalOf(error);
     }
   }
+}
+
+/** A request the policy engine refuses is the caller's mistake: `validation_failed`. */
+function refusalOf(error: unknown): unknown {
+  return error instanceof PaymentRequestInvalidError
+    ? new ValidationFailedError([{ field: error.field, message: error.message }])
+    : error;
 }

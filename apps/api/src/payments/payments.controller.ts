@@ -5,6 +5,7 @@ import {
   type ExecutionContext,
   Get,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -12,12 +13,16 @@ import { type Request, type Response } from 'express';
 import { AgentAccess, CurrentAgent } from '../auth/access.decorators';
 import { type AgentPrincipal } from '../auth/principal';
 import { IdParam } from '../common/id.params';
+import { type Page } from '../common/pagination';
 import { RequestId } from '../common/request-id.decorator';
 import { openApiSchema, ZodValidationPipe } from '../common/zod-validation.pipe';
 import {
   type CreatePayment,
   CreatePaymentSchema,
   IdempotencyKeySchema,
+  type ListPaymentsQuery,
+  ListPaymentsQuerySchema,
+  type PaymentSummaryView,
   type PaymentView,
 } from './payments.dto';
 import { PaymentsService } from './payments.service';
@@ -58,6 +63,16 @@ export class PaymentsController {
       .setHeader('Idempotency-Key', result.idempotencyKey)
       .setHeader('Idempotency-Hit', result.replayed ? 'true' : 'false')
       .send(result.body);
+  }
+
+  @Get()
+  @AgentAccess()
+  @ApiOperation({ summary: 'The calling agent’s payments, newest first (without stored responses)' })
+  list(
+    @CurrentAgent() agent: AgentPrincipal,
+    @Query(new ZodValidationPipe(ListPaymentsQuerySchema)) query: ListPaymentsQuery,
+  ): Promise<Page<PaymentSummaryView>> {
+    return this.payments.list(agent, query);
   }
 
   @Get(':id')

@@ -1,5 +1,6 @@
 import { URL_LENGTH_CHARS_MAX } from '@proco/x402';
 import { z } from 'zod';
+import { PageQuerySchema } from '../common/pagination';
 
 /** The HTTP methods a payment can be for (the receipt's claim accepts exactly these). */
 export const PAYABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -67,6 +68,15 @@ export interface AuthorizedPaymentView {
   };
 }
 
+/** The query of `GET /v1/payments`: a page, optionally of one status only. */
+export const ListPaymentsQuerySchema = PageQuerySchema.extend({
+  status: z
+    .enum(['authorizing', 'authorized', 'denied', 'pending_approval', 'failed', 'rejected'])
+    .optional(),
+});
+
+export type ListPaymentsQuery = z.output<typeof ListPaymentsQuerySchema>;
+
 /** What `GET /v1/payments/:id` answers. */
 export interface PaymentView {
   readonly paymentId: string;
@@ -84,3 +94,6 @@ export interface PaymentView {
   /** The stored response body of the purchase, when it has one (authorized or held). */
   readonly response: unknown;
 }
+
+/** One item of `GET /v1/payments`: the payment without its stored response. */
+export type PaymentSummaryView = Omit<PaymentView, 'response'>;

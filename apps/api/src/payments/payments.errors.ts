@@ -11,6 +11,8 @@ export type PaymentsErrorCode =
   | 'payment_not_found'
   | 'payment_rejected'
   | 'approval_not_pending'
+  | 'policy_changed'
+  | 'approval_in_progress'
   | X402ErrorCode;
 
 /** Why one offered requirement was not paid: a wire-level reason or our configuration. */
@@ -126,5 +128,31 @@ export class PaymentRequiredRejectedError extends DomainError<X402ErrorCode> {
     options: { cause: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * The agent's policy changed again and again while this purchase was being decided (each time
+ * between the evaluation and the reserve), so no decision could be made under a current policy.
+ * Nothing was reserved or signed; retrying is safe.
+ */
+export class PolicyChangedError extends DomainError<'policy_changed'> {
+  readonly code = 'policy_changed';
+  constructor(readonly agentId: string) {
+    super('The policy changed repeatedly while the payment was being decided; retry.');
+  }
+  override details(): Record<string, unknown> {
+    return { retryable: true };
+  }
+}
+
+/** Another approval of this payment is still signing; asking again shortly gives its outcome. */
+export class ApprovalInProgressError extends DomainError<'approval_in_progress'> {
+  readonly code = 'approval_in_progress';
+  constructor(readonly paymentId: string) {
+    super(`An approval of payment ${paymentId} is still being signed; retry shortly.`);
+  }
+  override details(): Record<string, unknown> {
+    return { paymentId: this.paymentId, retryable: true };
   }
 }

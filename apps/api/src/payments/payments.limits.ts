@@ -37,3 +37,16 @@ export const IN_PROGRESS_POLL_INTERVAL_MS = 50;
  * agent's retry reaches the seller (and settles), yet budget would be reserved for it.
  */
 export const MAX_TIMEOUT_SECONDS_MIN = 30;
+
+/**
+ * Longest a purchase may take from its decision to its final update. Past it the payment fails
+ * instead of handing out a signature: the stuck-payment sweeper fails payments left `authorizing`
+ * for 60 s, and a payment must never be authorized after its hold was released.
+ */
+export const AUTHORIZE_DEADLINE_MS = 30_000;
+
+/**
+ * Decisions of one purchase before giving up, when the database keeps finding them stale (a
+ * policy pointer moved or the wallet changed between the evaluation and the reserve).
+ */
+export const PURCHASE_ATTEMPTS_MAX = 3;

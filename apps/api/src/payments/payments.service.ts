@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
@@ -9,25 +9,40 @@ import {
   paymentIdentifierOf,
 } from '@proco/x402';
 import { type AgentPrincipal } from '../auth/principal';
+import { ValidationFailedError } from '../common/api.errors';
+import { decodeTimeCursor, encodeTimeCursor, type Page } from '../common/pagination';
 import { type DecisionView } from '../policies/decision.view';
-import { activePayerOf } from './active-payer.util';
-import { PaymentAuthorizerService } from './payment-authorizer.service';
+import { PoliciesService } from '../policies/policies.service';
+import { WalletsService } from '../wallets/wallets.service';
+import {
+  PaymentAuthorizerService,
+  type PaymentOwner,
+  type PurchaseParams,
+} from './payment-authorizer.service';
 import { paymentRequestHash } from './payment-request-hash.util';
 import { PaymentSelectionService, type SelectedRequirement } from './payment-selection.service';
-import { type PaymentRow, toPaymentView } from './payment-view.util';
-import { type CreatePayment, type PaymentView } from './payments.dto';
+import { type PaymentRow, toPaymentSummaryView, toPaymentView } from './payment-view.util';
+import {
+  type CreatePayment,
+  type ListPaymentsQuery,
+  type PaymentSummaryView,
+  type PaymentView,
+} from './payments.dto';
 import {
   IdempotencyKeyConflictError,
   IdempotencyKeyInProgressError,
+  NoPayableRequirementError,
   PaymentDeniedError,
   PaymentFailedError,
   PaymentNotFoundError,
   PaymentRejectedError,
+  PolicyChangedError,
 } from './payments.errors';
 import {
   IDEMPOTENCY_RETENTION_SECONDS,
   IN_PROGRESS_POLL_INTERVAL_MS,
   IN_PROGRESS_WAIT_MS,
+  PURCHASE_ATTEMPTS_MAX,
 } from './payments.limits';
 import { mapX402Errors } from './x402-errors.util';
 
@@ -43,11 +58,26 @@ export interface PaymentResponse {
 const UNIQUE_VIOLATION = 'P2002';
 
 /**
+ * One decision of a purchase: an answer to send, a twin's key to replay, stale inputs, or a denial
+ * (`confirmed` when the database checked the policy versions it was made under).
+ */
+type Decided =
+  | { readonly kind: 'answered'; readonly status: 201 | 202; readonly body: string }
+  | { readonly kind: 'denied'; readonly decision: DecisionView; readonly confirmed: boolean }
+  | { readonly kind: 'key_taken' }
+  | { readonly kind: 'stale' };
+
+/**
  * Purchases by agents. One idempotency key yields one payment (invariant 4): the key comes from
- * the `Idempotency-Key` header, else from the seller's `payment-identifier` id, else it is fresh
- * (so a call without either is always a new purchase). The same key with the same request returns
- * the stored response; with a different request, a conflict; while a twin is still authorizing,
- * a bounded wait and then `idempotency_key_in_progress`.
+ * the `Idempotency-Key` header, else from the seller's `payment-identifier` id within the
+ * seller's origin, else it is fresh (so a call without either is always a new purchase). The same
+ * key with the same request returns the stored response; with a different request, a conflict;
+ * while a twin is still authorizing, a bounded wait and then `idempotency_key_in_progress`. A
+ * denial is not stored (it had no effect), so the key is decided afresh on the next call.
+ *
+ * The hot path reads nothing before its one `begin` statement but the credential: the policies
+ * and the wallet address come from memory, and the database confirms both (their versions and
+ * the address) under the hold locks, answering `stale` when either moved.
  */
 @Injectable()
 export class PaymentsService {
@@ -56,13 +86,15 @@ export class PaymentsService {
     private readonly audit: AuditLogRepository,
     private readonly selection: PaymentSelectionService,
     private readonly authorizer: PaymentAuthorizerService,
+    private readonly policies: PoliciesService,
+    private readonly wallets: WalletsService,
   ) {}
 
   /**
    * Decides, reserves and signs one purchase.
    * Errors: x402 decoding codes (400), `validation_failed`, `agent_frozen`, `no_payable_requirement`,
-   * `payment_denied`, `idempotency_key_conflict`, `idempotency_key_in_progress`, `payment_failed`,
-   * `wallet_unavailable`, `receipt_signing_unavailable`.
+   * `payment_denied`, `policy_changed`, `idempotency_key_conflict`, `idempotency_key_in_progress`,
+   * `payment_failed`, `wallet_unavailable`, `receipt_signing_unavailable`.
    */
   async create(params: {
     agent: AgentPrincipal;
@@ -72,48 +104,165 @@ export class PaymentsService {
   }): Promise<PaymentResponse> {
     const { agent, input } = params;
     const paymentRequired = decodeInput(input);
-    const idempotencyKey = params.idempotencyKey ?? paymentIdentifierOf(paymentRequired)?.id ?? randomUUID();
+    const sellerId = paymentIdentifierOf(paymentRequired)?.id ?? null;
+    const idempotencyKey =
+      params.idempotencyKey ??
+      (sellerId === null ? randomUUID() : sellerScopedKey({ url: input.url, id: sellerId }));
     const requestHash = paymentRequestHash({ url: input.url, method: input.method, paymentRequired });
-    const existing = await this.findByKey(agent, idempotencyKey);
-    if (existing !== null) return this.replay({ agent, row: existing, requestHash });
-    const payer = await activePayerOf(this.prisma, agent);
-    const now = new Date();
-    const selected = await this.selection.select({
-      orgId: agent.orgId,
-      agentId: agent.agentId,
-      url: input.url,
-      method: input.method,
-      paymentRequired,
-      now,
-    });
     const common = {
       agent,
       idempotencyKey,
       requestHash,
       url: input.url,
       method: input.method,
-      selected,
-      now,
+      paymentRequired,
     };
-    if (selected.evaluated.decision.outcome === 'hold_for_approval') {
-      const held = await this.holdForApproval({ ...common, paymentRequired, requestId: params.requestId });
-      if (held !== null) return { status: 202, body: held, idempotencyKey, replayed: false };
-    } else {
-      const result = await this.authorizer.authorize({
-        ...common,
-        payer,
-        paymentId: randomUUID(),
-        paymentRequired,
-        requestId: params.requestId,
-        approvedBy: null,
-      });
-      if (result.kind === 'authorized')
-        return { status: 201, body: result.body, idempotencyKey, replayed: false };
+    for (let attempt = 1; attempt <= PURCHASE_ATTEMPTS_MAX; attempt += 1) {
+      let decided: Decided;
+      try {
+        decided = await this.decide({ ...common, requestId: params.requestId, fresh: attempt > 1 });
+      } catch (error: unknown) {
+        // A refusal is only an answer for a new purchase: a key already used keeps its outcome,
+        // whatever policy or configuration says now (exactly-once, invariant 4).
+        if (!(error instanceof PaymentDeniedError || error instanceof NoPayableRequirementError)) throw error;
+        const existing = await this.findByKey(agent, idempotencyKey);
+        if (existing === null) throw error;
+        return this.replay({ agent, row: existing, requestHash });
+      }
+      switch (decided.kind) {
+        case 'denied': {
+          // Remembered documents may deny what the current ones allow (a rule removed since), and
+          // no reserve confirmed their versions: such a denial is given only under fresh ones.
+          if (!decided.confirmed && attempt === 1) continue;
+          const existing = await this.findByKey(agent, idempotencyKey);
+          if (existing !== null) return this.replay({ agent, row: existing, requestHash });
+          throw new PaymentDeniedError(decided.decision, null);
+        }
+        case 'answered':
+          return { status: decided.status, body: decided.body, idempotencyKey, replayed: false };
+        case 'key_taken': {
+          // A twin took the key first: answer what it stored.
+          const twin = await this.findByKey(agent, idempotencyKey);
+          if (twin === null) throw new Error(`Payment under key ${idempotencyKey} vanished.`);
+          return this.replay({ agent, row: twin, requestHash });
+        }
+        case 'stale':
+          continue;
+      }
     }
-    // A twin took the key between our lookup and our insert: answer what it stored.
-    const twin = await this.findByKey(agent, idempotencyKey);
-    if (twin === null) throw new Error(`Payment under key ${idempotencyKey} vanished.`);
-    return this.replay({ agent, row: twin, requestHash });
+    throw new PolicyChangedError(agent.agentId);
+  }
+
+  /**
+   * One decision of a purchase: each option the optimistic evaluation allows, cheapest first, is
+   * tried until one is reserved and signed or held for approval; a budget or rate limit that
+   * refuses one option moves on to the next. The first denial when every option is refused.
+   */
+  private async decide(
+    params: Pick<
+      PurchaseParams,
+      'agent' | 'idempotencyKey' | 'requestHash' | 'url' | 'method' | 'paymentRequired' | 'requestId'
+    > & { fresh: boolean },
+  ): Promise<Decided> {
+    const { agent } = params;
+    const [policies, payer] = await Promise.all([
+      this.policies.effectivePolicies(agent.orgId, agent.agentId, params.fresh),
+      this.wallets.payerAddressOf(agent),
+    ]);
+    const now = new Date();
+    const options = this.selection.optimisticOptions({
+      orgId: agent.orgId,
+      agentId: agent.agentId,
+      url: params.url,
+      method: params.method,
+      paymentRequired: params.paymentRequired,
+      now,
+      documents: policies.documents,
+    });
+    let firstDenial: DecisionView | null = null;
+    let confirmed = params.fresh;
+    for (const option of options) {
+      if (option.decision.outcome === 'deny') {
+        firstDenial ??= option.decision;
+        continue;
+      }
+      if (option.decision.outcome === 'hold_for_approval') {
+        // Stored for an operator only if real usage agrees: over budget is a denial, not a wait.
+        const exact = await this.selection.evaluateExactly({
+          orgId: agent.orgId,
+          agentId: agent.agentId,
+          url: params.url,
+          method: params.method,
+          paymentRequired: params.paymentRequired,
+          now,
+          requirement: option.requirement,
+        });
+        if (exact.decision.outcome === 'deny') {
+          firstDenial ??= exact.decision;
+          confirmed = true;
+          continue;
+        }
+        // Usage can only add denials; an allow means the cached documents were older than the
+        // ones just read: decide again on fresh ones.
+        if (exact.decision.outcome === 'allow') return { kind: 'stale' };
+        const held = await this.holdForApproval({ ...params, selected: exact, now });
+        return held === null ? { kind: 'key_taken' } : { kind: 'answered', status: 202, body: held };
+      }
+      const result = await this.authorizer.purchase({
+        ...params,
+        payer,
+        selected: option,
+        documents: policies.documents,
+        policyVersions: policies.versions,
+        now,
+      });
+      switch (result.kind) {
+        case 'authorized':
+          return { kind: 'answered', status: 201, body: result.body };
+        case 'key_taken':
+        case 'stale':
+          return result;
+        case 'denied':
+          firstDenial ??= result.decision;
+          confirmed = true;
+          continue;
+      }
+    }
+    // Every option was refused, and `optimisticOptions` returns at least one.
+    return { kind: 'denied', decision: firstDenial as DecisionView, confirmed };
+  }
+
+  /** The calling agent's payments, newest first. Errors: `validation_failed` (cursor). */
+  async list(agent: AgentPrincipal, query: ListPaymentsQuery): Promise<Page<PaymentSummaryView>> {
+    const cursor = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
+    if (query.cursor !== undefined && cursor === undefined) {
+      throw new ValidationFailedError([{ field: 'cursor', message: 'malformed cursor' }]);
+    }
+    // One extra row tells whether another page exists without a count query.
+    const rows = await this.prisma.payment.findMany({
+      where: {
+        orgId: agent.orgId,
+        agentId: agent.agentId,
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(cursor === undefined
+          ? {}
+          : {
+              OR: [
+                { createdAt: { lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+              ],
+            }),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last !== undefined
+        ? encodeTimeCursor({ createdAt: last.createdAt, id: last.id })
+        : null;
+    return { items: items.map(toPaymentSummaryView), nextCursor };
   }
 
   /** One of the calling agent's payments. Errors: `payment_not_found` (also for other agents'). */
@@ -171,7 +320,7 @@ export class PaymentsService {
    * (`ApprovalsService`) can sign for the same requirement and echo `accepted` byte-for-byte.
    */
   private async holdForApproval(params: {
-    agent: AgentPrincipal;
+    agent: PaymentOwner;
     idempotencyKey: string;
     requestHash: Uint8Array<ArrayBuffer>;
     url: string;
@@ -213,6 +362,7 @@ export class PaymentsService {
             response: body,
             responseStatus: 202,
             paymentRequired: JSON.stringify(params.paymentRequired.raw),
+            requirementIndex: selected.requirement.index,
             createdAt: params.now,
             expiresAt: new Date(params.now.getTime() + IDEMPOTENCY_RETENTION_SECONDS * 1000),
           },
@@ -243,6 +393,18 @@ function decodeInput(input: CreatePayment): NormalizedPaymentRequired {
     if (input.paymentRequired !== undefined) return normalizePaymentRequired(input.paymentRequired);
     return decodePaymentRequired({ body: input.body });
   });
+}
+
+/**
+ * The idempotency key of a purchase keyed by the seller's `payment-identifier`: the id within the
+ * origin the agent called, hashed to a fixed length. Scoped this way, a seller cannot pick an id
+ * that collides with another seller's purchase (a conflict the agent could not resolve).
+ */
+function sellerScopedKey(params: { url: string; id: string }): string {
+  const digest = createHash('sha256')
+    .update(`${new URL(params.url).origin}\n${params.id}`, 'utf8')
+    .digest();
+  return `pi_${digest.toString('base64url')}`;
 }
 
 function storedBody(row: PaymentRow): string {

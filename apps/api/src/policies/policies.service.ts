@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditLogRepository, Prisma, PrismaService, type Transaction } from '@proco/persistence';
+import {
+  AuditLogRepository,
+  HOLD_ORG_LOCK_CLASS,
+  type PolicyVersions,
+  Prisma,
+  PrismaService,
+  type Transaction,
+} from '@proco/persistence';
 import { parsePolicyDocument, type PolicyDocument, PolicyValidationError } from '@proco/policy';
 import { AgentNotFoundError } from '../agents/agents.errors';
 import { type OperatorPrincipal } from '../auth/principal';
@@ -11,6 +18,19 @@ import { PolicyNotFoundError, PolicyVersionNotFoundError } from './policies.erro
 
 /** Attempts when two first versions of one policy race (the loser retries and appends). */
 export const POLICY_CREATE_ATTEMPTS_MAX = 3;
+
+/**
+ * Agents whose effective policies are kept in memory. The cache is only a shortcut: a purchase
+ * names the versions it was evaluated under and the database refuses it when a pointer has moved
+ * since (`PaymentStore.begin`), so a stale entry costs one retry, never a wrong decision.
+ */
+export const EFFECTIVE_POLICIES_CACHE_MAX = 10_000;
+
+/** The current documents that apply to an agent and the versions they are. */
+export interface EffectivePolicies {
+  readonly documents: { readonly org?: PolicyDocument; readonly agent?: PolicyDocument };
+  readonly versions: PolicyVersions;
+}
 
 /** The `target` column: one policy per org default and per agent. */
 function targetKey(target: PolicyTarget): string {
@@ -23,6 +43,9 @@ function targetKey(target: PolicyTarget): string {
  */
 @Injectable()
 export class PoliciesService {
+  /** Keyed by agent id; Map order is insertion order, so the first key is the oldest entry. */
+  private readonly effectiveCache = new Map<string, EffectivePolicies>();
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditLogRepository,
@@ -108,15 +131,44 @@ export class PoliciesService {
     orgId: string,
     agentId: string,
   ): Promise<{ org?: PolicyDocument; agent?: PolicyDocument }> {
-    // One round trip on the payment path: each target's current version, joined on the pointer.
-    const rows = await this.prisma.$queryRaw<{ level: 'org' | 'agent'; document: unknown }[]>`
-      SELECT p.level::text AS level, v.document
+    return (await this.readEffective(orgId, agentId)).documents;
+  }
+
+  /**
+   * The effective policies with their versions, from memory when known. For the purchase path
+   * only, which hands the versions to the database to confirm (see `EFFECTIVE_POLICIES_CACHE_MAX`);
+   * `fresh` forces a read, as after the database refused stale versions.
+   */
+  async effectivePolicies(orgId: string, agentId: string, fresh = false): Promise<EffectivePolicies> {
+    const cacheKey = `${orgId}:${agentId}`;
+    const cached = fresh ? undefined : this.effectiveCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const effective = await this.readEffective(orgId, agentId);
+    this.effectiveCache.delete(cacheKey);
+    if (this.effectiveCache.size >= EFFECTIVE_POLICIES_CACHE_MAX) {
+      const oldest = this.effectiveCache.keys().next();
+      if (oldest.done !== true) this.effectiveCache.delete(oldest.value);
+    }
+    this.effectiveCache.set(cacheKey, effective);
+    return effective;
+  }
+
+  private async readEffective(orgId: string, agentId: string): Promise<EffectivePolicies> {
+    // One round trip: each target's current version, joined on the pointer.
+    const rows = await this.prisma.$queryRaw<
+      { level: 'org' | 'agent'; version: number; document: unknown }[]
+    >`
+      SELECT p.level::text AS level, p.current_version AS version, v.document
       FROM policies p
       JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.current_version
       WHERE p.org_id = ${orgId}::uuid AND p.target IN ('org', ${agentId})`;
     const documents: { org?: PolicyDocument; agent?: PolicyDocument } = {};
-    for (const row of rows) documents[row.level] = row.document as PolicyDocument;
-    return documents;
+    const versions: { org: number | null; agent: number | null } = { org: null, agent: null };
+    for (const row of rows) {
+      documents[row.level] = row.document as PolicyDocument;
+      versions[row.level] = row.version;
+    }
+    return { documents, versions };
   }
 
   private async appendVersion(
@@ -130,6 +182,9 @@ export class PoliciesService {
   ): Promise<PolicyVersionView> {
     const { operator, target, document } = params;
     await this.assertTarget(operator, target, tx);
+    // The org's hold lock, exclusively: a purchase reserving under the old version either commits
+    // before this change or waits and then sees the new pointer (`proco_begin_payment`).
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${HOLD_ORG_LOCK_CLASS}::int, hashtext(${operator.orgId}))`;
     const key = { orgId: operator.orgId, target: targetKey(target) };
     const existing = await tx.policy.findUnique({ where: { orgId_target: key } });
     // The increment locks the policy row, so concurrent changes get consecutive versions.

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type BudgetCheck, type HoldStore, type RateLimitCheck } from '@proco/ledger';
+import { type BudgetCheck, type HoldStore, type RateLimitCheck, type Standings } from '@proco/ledger';
 import {
   budgetChecksFor,
   evaluatePolicy,
   type PaymentRequest,
   type PolicyDecision,
+  type PolicyDocument,
   rateLimitChecksFor,
   type UsageSnapshot,
 } from '@proco/policy';
@@ -37,41 +38,74 @@ export class PolicyEvaluationService {
     @Inject(HOLD_STORE) private readonly holds: HoldStore,
   ) {}
 
+  /** Evaluates under the current documents and the usage the ledger reports now. */
   async evaluate(params: EvaluatePaymentParams): Promise<EvaluatedPayment> {
     const documents = await this.policies.effectiveDocuments(params.orgId, params.agentId);
-    const scope = { network: params.request.network, asset: params.request.asset.toLowerCase() };
-    // The policy's keys name a check within one payment's context; the ledger's scope (org or
-    // agent) decides whose holds count, so the same key means the same budget for every agent.
-    const budgetChecks: BudgetCheck[] = budgetChecksFor({ ...documents, request: scope }).map((check) => ({
-      key: check.key,
-      scope: check.level,
-      network: check.network,
-      asset: check.asset.toLowerCase(),
-      limitAtomic: check.limitAtomic,
-      window: check.window,
-    }));
-    const rateLimitChecks: RateLimitCheck[] = rateLimitChecksFor(documents).map((check) => ({
-      key: check.key,
-      scope: check.level,
-      maxPayments: check.maxPayments,
-      windowSeconds: check.windowSeconds,
-    }));
+    const checks = checksFor({ documents, request: params.request });
     const standings = await this.holds.usage({
       orgId: params.orgId,
       agentId: params.agentId,
-      checks: budgetChecks,
-      rateLimits: rateLimitChecks,
+      checks: checks.budgetChecks,
+      rateLimits: checks.rateLimitChecks,
       now: params.now,
     });
-    const usage: UsageSnapshot = {
-      usedAtomicByBudgetKey: Object.fromEntries(
-        standings.budgets.map((standing) => [standing.key, standing.usedAtomic]),
-      ),
-      paymentCountByRateLimitKey: Object.fromEntries(
-        standings.rateLimits.map((standing) => [standing.key, standing.usedCount]),
-      ),
-    };
-    const decision = evaluatePolicy({ ...documents, usage, request: params.request, now: params.now });
-    return { decision, budgetChecks, rateLimitChecks };
+    return decide({ documents, request: params.request, now: params.now, standings });
   }
+}
+
+/** Parameters of `decide`. */
+export interface DecideParams {
+  readonly documents: EffectiveDocuments;
+  readonly request: PaymentRequest;
+  readonly now: Date;
+  /**
+   * Where the payment's budgets and rate limits stand, before it. Null evaluates as if nothing
+   * had been spent: an optimistic decision in which only rules that need no usage can deny, for
+   * a caller whose atomic reserve then enforces the budgets (`PaymentStore.begin`).
+   */
+  readonly standings: Standings | null;
+}
+
+/** The policy documents that apply to one agent. */
+export type EffectiveDocuments = { readonly org?: PolicyDocument; readonly agent?: PolicyDocument };
+
+/** The checks the ledger must enforce for a request under these documents. Pure. */
+export function checksFor(params: { documents: EffectiveDocuments; request: PaymentRequest }): {
+  budgetChecks: BudgetCheck[];
+  rateLimitChecks: RateLimitCheck[];
+} {
+  const { documents, request } = params;
+  const scope = { network: request.network, asset: request.asset.toLowerCase() };
+  // The policy's keys name a check within one payment's context; the ledger's scope (org or
+  // agent) decides whose holds count, so the same key means the same budget for every agent.
+  const budgetChecks: BudgetCheck[] = budgetChecksFor({ ...documents, request: scope }).map((check) => ({
+    key: check.key,
+    scope: check.level,
+    network: check.network,
+    asset: check.asset.toLowerCase(),
+    limitAtomic: check.limitAtomic,
+    window: check.window,
+  }));
+  const rateLimitChecks: RateLimitCheck[] = rateLimitChecksFor(documents).map((check) => ({
+    key: check.key,
+    scope: check.level,
+    maxPayments: check.maxPayments,
+    windowSeconds: check.windowSeconds,
+  }));
+  return { budgetChecks, rateLimitChecks };
+}
+
+/** A decision from documents and standings, with the checks a reserve must enforce. Pure. */
+export function decide(params: DecideParams): EvaluatedPayment {
+  const { documents, request, standings } = params;
+  const usage: UsageSnapshot = {
+    usedAtomicByBudgetKey: Object.fromEntries(
+      (standings?.budgets ?? []).map((standing) => [standing.key, standing.usedAtomic]),
+    ),
+    paymentCountByRateLimitKey: Object.fromEntries(
+      (standings?.rateLimits ?? []).map((standing) => [standing.key, standing.usedCount]),
+    ),
+  };
+  const decision = evaluatePolicy({ ...documents, usage, request, now: params.now });
+  return { decision, ...checksFor({ documents, request }) };
 }

@@ -20,6 +20,27 @@ export const REWRAP_BATCHES_MAX = 100_000;
 /** Skipped wallets listed in one rotation report; `skippedCount` still counts every one. */
 export const ROTATION_SKIPPED_REPORTED_MAX = 1_000;
 
+/**
+ * Agents whose wallet is kept in memory for the purchase path: the sealed row and, once used, its
+ * opened signer. An entry is only used for the address the database confirmed in the same
+ * purchase (`proco_begin_payment` compares it), so a replaced wallet is never signed for.
+ */
+export const WALLET_CACHE_MAX = 10_000;
+
+/**
+ * How long an opened signer is reused. Opening one decrypts the key and derives its address (an
+ * elliptic-curve multiplication, the largest single cost of a purchase after the signature
+ * itself). Keeping it open adds no exposure that matters: this process already holds the master
+ * keys that open every wallet; the bound only limits how long a key outlives its last use.
+ */
+export const OPEN_SIGNER_TTL_MS = 5 * 60 * 1_000;
+
+/** A remembered wallet: its row, and its signer while that is fresh. */
+interface CachedWallet {
+  readonly wallet: Wallet;
+  signer: { readonly value: WalletSigner; readonly openedAtMs: number } | null;
+}
+
 /** A wallet whose data key is wrapped under a master key this keyring does not hold. */
 export interface SkippedWallet {
   readonly walletId: string;
@@ -41,6 +62,8 @@ export interface RotateMasterKeyResult {
 @Injectable()
 export class WalletsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WalletsService.name);
+  /** Keyed by agent id; Map order is insertion order, so the first key is the oldest entry. */
+  private readonly walletCache = new Map<string, CachedWallet>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -89,10 +112,25 @@ export class WalletsService implements OnApplicationBootstrap {
   }
 
   /**
-   * Opens the signer of an agent's wallet. A frozen agent cannot sign.
+   * Opens the signer of an agent's wallet. A frozen agent cannot sign. With `address`, a wallet
+   * remembered by `payerAddressOf` under that same address opens without a read, and its signer
+   * is reused for `OPEN_SIGNER_TTL_MS`: the purchase path passes the address its own database
+   * statement has just confirmed for an active agent.
    * Errors: `agent_not_found`, `agent_frozen`, `wallet_not_found`, `wallet_unavailable`.
    */
-  async openSigner(params: { orgId: string; agentId: string }): Promise<WalletSigner> {
+  async openSigner(params: { orgId: string; agentId: string; address?: string }): Promise<WalletSigner> {
+    const cached = params.address === undefined ? undefined : this.walletCache.get(params.agentId);
+    if (
+      cached !== undefined &&
+      cached.wallet.orgId === params.orgId &&
+      cached.wallet.address.toLowerCase() === params.address?.toLowerCase()
+    ) {
+      const nowMs = Date.now();
+      if (cached.signer === null || nowMs - cached.signer.openedAtMs >= OPEN_SIGNER_TTL_MS) {
+        cached.signer = { value: this.signerOf(cached.wallet), openedAtMs: nowMs };
+      }
+      return cached.signer.value;
+    }
     const agent = await this.prisma.agent.findFirst({
       where: { id: params.agentId, orgId: params.orgId },
       include: { wallet: true },
@@ -101,6 +139,43 @@ export class WalletsService implements OnApplicationBootstrap {
     if (agent.status !== 'active') throw new AgentFrozenError(params.agentId);
     const wallet = agent.wallet;
     if (wallet === null) throw new WalletNotFoundError(params.agentId);
+    return this.signerOf(wallet);
+  }
+
+  /**
+   * The address an agent pays from, from memory when known. Used to build an authorization before
+   * the database has confirmed the agent (the confirmation compares this address); the agent's
+   * status is not checked here. Errors: `agent_not_found`, `wallet_not_found`.
+   */
+  async payerAddressOf(params: { orgId: string; agentId: string }): Promise<`0x${string}`> {
+    const cached = this.walletCache.get(params.agentId);
+    if (cached !== undefined && cached.wallet.orgId === params.orgId) {
+      return cached.wallet.address as `0x${string}`;
+    }
+    const wallet = await this.prisma.wallet.findFirst({
+      where: { agentId: params.agentId, orgId: params.orgId },
+    });
+    if (wallet === null) {
+      const agent = await this.prisma.agent.findFirst({
+        where: { id: params.agentId, orgId: params.orgId },
+        select: { id: true },
+      });
+      throw agent === null ? new AgentNotFoundError(params.agentId) : new WalletNotFoundError(params.agentId);
+    }
+    if (this.walletCache.size >= WALLET_CACHE_MAX) {
+      const oldest = this.walletCache.keys().next();
+      if (oldest.done !== true) this.walletCache.delete(oldest.value);
+    }
+    this.walletCache.set(params.agentId, { wallet, signer: null });
+    return wallet.address as `0x${string}`;
+  }
+
+  /** Drops an agent's remembered wallet, after the database named another address. */
+  forgetWallet(agentId: string): void {
+    this.walletCache.delete(agentId);
+  }
+
+  private signerOf(wallet: Wallet): WalletSigner {
     try {
       return openWalletSigner({
         keyring: this.keyring,

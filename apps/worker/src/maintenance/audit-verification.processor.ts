@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { type JobOf } from '@proco/jobs';
 import { AuditLogRepository } from '@proco/persistence';
 import { type Job } from 'bullmq';
-import { type JobOf } from '../jobs';
 
 /** Broken chains listed in one outcome; the count beyond it is still reported. */
 export const BROKEN_CHAINS_REPORTED_MAX = 100;

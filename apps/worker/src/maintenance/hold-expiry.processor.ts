@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type JobOf } from '@proco/jobs';
 import { type HoldStore } from '@proco/ledger';
 import { type Job } from 'bullmq';
 import { HOLD_STORE } from '../hold-store.provider';
-import { type JobOf } from '../jobs';
 
 /** Most holds one run expires; a backlog drains over the next runs (every 30 s). */
 export const HOLD_EXPIRY_BATCH_SIZE = 500;

@@ -1,14 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { type JobName, type JobPayloads, MAINTENANCE_JOB_OPTIONS, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type Queue } from 'bullmq';
-import {
-  FINISHED_JOBS_KEPT,
-  type JobName,
-  type JobPayloads,
-  MAINTENANCE_JOB_ATTEMPTS,
-  MAINTENANCE_JOB_BACKOFF_MS,
-  MAINTENANCE_QUEUE,
-} from '../jobs';
 
 /** How often the audit chain is re-verified. */
 export const AUDIT_VERIFICATION_INTERVAL_MS = 10 * 60 * 1_000;
@@ -40,12 +33,8 @@ export class MaintenanceScheduleService implements OnApplicationBootstrap {
         {
           name: schedule.name,
           data: { requestedBy: 'schedule' },
-          opts: {
-            attempts: MAINTENANCE_JOB_ATTEMPTS,
-            backoff: { type: 'exponential', delay: MAINTENANCE_JOB_BACKOFF_MS },
-            removeOnComplete: FINISHED_JOBS_KEPT,
-            removeOnFail: FINISHED_JOBS_KEPT,
-          },
+          // A copy: the shared options are frozen, and BullMQ is free to extend what it is given.
+          opts: { ...MAINTENANCE_JOB_OPTIONS, backoff: { ...MAINTENANCE_JOB_OPTIONS.backoff } },
         },
       );
     }

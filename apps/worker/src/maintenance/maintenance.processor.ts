@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown } from '@nestjs/common';
+import { type JobItem, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type Job } from 'bullmq';
-import { type JobItem, MAINTENANCE_QUEUE } from '../jobs';
 import { AuditVerificationProcessor } from './audit-verification.processor';
 import { HoldExpiryProcessor } from './hold-expiry.processor';
 import { StuckPaymentProcessor } from './stuck-payment.processor';

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type JobOf } from '@proco/jobs';
 import { type HoldStore } from '@proco/ledger';
 import { AuditLogRepository, Prisma, PrismaService, withTransientRetry } from '@proco/persistence';
 import { type Job } from 'bullmq';
 import { HOLD_STORE } from '../hold-store.provider';
-import { type JobOf } from '../jobs';
 
 /**
  * How long a payment may stay `authorizing` before it counts as abandoned (its process crashed

@@ -1,27 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import { CredentialRepository } from '@proco/persistence';
 import { type Request } from 'express';
-import { Strategy } from 'passport-custom';
 import { credentialKindOf, digestCredential } from './credential.util';
 import { type Principal } from './principal';
 
-export const BEARER_STRATEGY = 'proco-bearer';
 const BEARER_PATTERN = /^Bearer ([^\s]{1,200})$/;
 
 /**
- * Authenticates `Authorization: Bearer <credential>` against stored digests. Returns `null` (a
+ * Authenticates `Authorization: Bearer <credential>` against stored digests. Answers `null` (a
  * 401) for anything missing, malformed, unknown or revoked, without saying which.
+ *
+ * A plain provider called by `AccessGuard`, not a Passport strategy: Passport keeps strategies in
+ * one process-wide registry, so two Nest applications in one process (an embedding host, the
+ * test suites) would authenticate through whichever registered last, with its connections.
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
-  private readonly logger = new Logger(BearerStrategy.name);
+export class BearerAuthenticator {
+  private readonly logger = new Logger(BearerAuthenticator.name);
 
-  constructor(private readonly credentials: CredentialRepository) {
-    super();
-  }
+  constructor(private readonly credentials: CredentialRepository) {}
 
-  async validate(request: Request): Promise<Principal | null> {
+  async authenticate(request: Request): Promise<Principal | null> {
     const match = BEARER_PATTERN.exec(request.headers.authorization ?? '');
     const secret = match?.[1];
     if (secret === undefined) return null;

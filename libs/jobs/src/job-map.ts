@@ -1,0 +1,51 @@
+/**
+ * The typed job map shared by producers (the API, the worker's schedules) and processors (the
+ * worker): one queue per concern, one payload type per job name. Payloads carry ids and plain
+ * values only, never key material, since Redis stores them in the clear.
+ */
+
+/** Housekeeping on a schedule: audit-chain verification, hold expiry, stuck-payment sweeps. */
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+/** Every queue Proco uses; a producer and a processor agree on these names. */
+export const QUEUE_NAMES = Object.freeze([MAINTENANCE_QUEUE] as const);
+
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Who asked for a maintenance run: its repeating schedule, or an operator by hand. */
+export type JobRequester = 'schedule' | 'operator';
+
+/** The payload of each job, by job name. */
+export interface JobPayloads {
+  'audit.verify-chain': { readonly requestedBy: JobRequester };
+  'holds.expire-due': { readonly requestedBy: JobRequester };
+  'payments.fail-stuck': { readonly requestedBy: JobRequester };
+}
+
+export type JobName = keyof JobPayloads;
+
+/** One job of the map: its name and payload, discriminated by name. */
+export type JobItem = {
+  [Name in JobName]: { readonly name: Name; readonly data: JobPayloads[Name] };
+}[JobName];
+
+/** The payload type of one job name. */
+export type JobOf<Name extends JobName> = JobPayloads[Name];
+
+/**
+ * The queue each job is enqueued on. A `Record` over `JobName`, so a job added to `JobPayloads`
+ * without a queue does not compile.
+ */
+export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = Object.freeze({
+  'audit.verify-chain': MAINTENANCE_QUEUE,
+  'holds.expire-due': MAINTENANCE_QUEUE,
+  'payments.fail-stuck': MAINTENANCE_QUEUE,
+});
+
+/** Every job name, in declaration order. */
+export const JOB_NAMES: readonly JobName[] = Object.freeze(Object.keys(QUEUE_OF_JOB) as JobName[]);
+
+/** True when `value` names a job of the map (e.g. `job.name` as BullMQ hands it over). */
+export function isJobName(value: unknown): value is JobName {
+  return typeof value === 'string' && (JOB_NAMES as readonly string[]).includes(value);
+}

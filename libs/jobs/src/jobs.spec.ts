@@ -1,0 +1,59 @@
+// Goal: the job map is closed and consistent (every job has a queue, names are recognised exactly)
+// and the job options are bounded and cannot be changed at run time by a careless caller.
+import { describe, expect, it } from 'vitest';
+
+import { isJobName, JOB_NAMES, MAINTENANCE_QUEUE, QUEUE_NAMES, QUEUE_OF_JOB } from './job-map';
+import {
+  FINISHED_JOBS_KEPT,
+  MAINTENANCE_JOB_ATTEMPTS,
+  MAINTENANCE_JOB_BACKOFF_MS,
+  MAINTENANCE_JOB_OPTIONS,
+} from './job-options';
+
+describe('job map', () => {
+  it('lists every job once, each on a known queue', () => {
+    expect(JOB_NAMES).toEqual(['audit.verify-chain', 'holds.expire-due', 'payments.fail-stuck']);
+    expect(new Set(JOB_NAMES).size).toBe(JOB_NAMES.length);
+    for (const name of JOB_NAMES) expect(QUEUE_NAMES).toContain(QUEUE_OF_JOB[name]);
+    expect(QUEUE_OF_JOB['audit.verify-chain']).toBe(MAINTENANCE_QUEUE);
+  });
+
+  it.each([
+    { value: 'audit.verify-chain', expected: true },
+    { value: 'payments.fail-stuck', expected: true },
+    { value: 'AUDIT.VERIFY-CHAIN', expected: false },
+    { value: 'audit.verify-chain ', expected: false },
+    { value: 'toString', expected: false },
+    { value: '', expected: false },
+    { value: 42, expected: false },
+    { value: undefined, expected: false },
+  ])('isJobName($value) is $expected', ({ value, expected }) => {
+    expect(isJobName(value)).toBe(expected);
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(QUEUE_OF_JOB)).toBe(true);
+    expect(Object.isFrozen(JOB_NAMES)).toBe(true);
+    expect(Object.isFrozen(QUEUE_NAMES)).toBe(true);
+  });
+});
+
+describe('job options', () => {
+  it('retries a bounded number of times with exponential backoff and keeps a bounded history', () => {
+    expect(MAINTENANCE_JOB_OPTIONS).toEqual({
+      attempts: MAINTENANCE_JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: MAINTENANCE_JOB_BACKOFF_MS },
+      removeOnComplete: FINISHED_JOBS_KEPT,
+      removeOnFail: FINISHED_JOBS_KEPT,
+    });
+    expect(MAINTENANCE_JOB_ATTEMPTS).toBeGreaterThanOrEqual(1);
+    expect(MAINTENANCE_JOB_ATTEMPTS).toBeLessThanOrEqual(10);
+    expect(MAINTENANCE_JOB_BACKOFF_MS).toBeGreaterThan(0);
+    expect(FINISHED_JOBS_KEPT).toBeGreaterThan(0);
+  });
+
+  it('is frozen, nested backoff included', () => {
+    expect(Object.isFrozen(MAINTENANCE_JOB_OPTIONS)).toBe(true);
+    expect(Object.isFrozen(MAINTENANCE_JOB_OPTIONS.backoff)).toBe(true);
+  });
+});
