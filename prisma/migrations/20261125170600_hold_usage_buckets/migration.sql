@@ -394,7 +394,11 @@ BEGIN
   ) AS s;
 
   -- A retried reserve (same hold id or payment) returns the hold it made instead of a second one.
-  SELECT * INTO v_existing FROM "holds" h WHERE h."id" = p_id OR h."payment_id" = p_payment_id LIMIT 1;
+  -- Two lookups, one per unique index: as one OR, a cached generic plan may scan the table.
+  SELECT * INTO v_existing FROM "holds" h WHERE h."id" = p_id;
+  IF NOT FOUND THEN
+    SELECT * INTO v_existing FROM "holds" h WHERE h."payment_id" = p_payment_id;
+  END IF;
   IF FOUND THEN
     IF v_existing."id" = p_id AND v_existing."payment_id" = p_payment_id AND v_existing."org_id" = p_org_id
        AND v_existing."agent_id" = p_agent_id AND v_existing."network" = p_network

@@ -9,7 +9,8 @@ export const HOLD_EXPIRY_BATCH_SIZE = 500;
 
 /** Parameters of `HoldExpiryProcessor.expireDue`. */
 export interface ExpireDueHoldsParams {
-  readonly now: Date;
+  /** Null: the database's clock, the one holds are stamped with (tests pass a time to move it). */
+  readonly now: Date | null;
   readonly limit: number;
 }
 
@@ -39,7 +40,7 @@ export class HoldExpiryProcessor {
   constructor(@Inject(HOLD_STORE) private readonly holds: HoldStore) {}
 
   async process(job: Job<JobOf<'holds.expire-due'>>): Promise<HoldExpiryOutcome> {
-    const outcome = await this.expireDue({ now: new Date(), limit: HOLD_EXPIRY_BATCH_SIZE });
+    const outcome = await this.expireDue({ now: null, limit: HOLD_EXPIRY_BATCH_SIZE });
     if (outcome.expired > 0) this.logger.log({ jobId: job.id, ...outcome }, 'holds expired');
     return outcome;
   }

@@ -18,7 +18,8 @@ export const AUTHORIZATION_ABANDONED_REASON = 'authorization_abandoned';
 
 /** Parameters of `StuckPaymentProcessor.sweep`. */
 export interface SweepStuckPaymentsParams {
-  readonly now: Date;
+  /** Null: the database's clock, the one payments are stamped with (tests pass a time). */
+  readonly now: Date | null;
   readonly limit: number;
   readonly stuckAfterMs: number;
 }
@@ -63,7 +64,7 @@ export class StuckPaymentProcessor {
 
   async process(job: Job<JobOf<'payments.fail-stuck'>>): Promise<StuckPaymentOutcome> {
     const outcome = await this.sweep({
-      now: new Date(),
+      now: null,
       limit: STUCK_PAYMENT_BATCH_SIZE,
       stuckAfterMs: STUCK_AUTHORIZING_AFTER_MS,
     });
@@ -81,8 +82,8 @@ export class StuckPaymentProcessor {
   }
 
   private async failStuck(params: SweepStuckPaymentsParams): Promise<number> {
-    const now = params.now.toISOString();
-    const cutoff = new Date(params.now.getTime() - params.stuckAfterMs).toISOString();
+    // The database's clock unless a test passes one: payments are stamped with it.
+    const now = params.now?.toISOString() ?? null;
     return withTransientRetry(() =>
       this.prisma.$transaction(
         async (tx) => {
@@ -91,11 +92,13 @@ export class StuckPaymentProcessor {
           // the work; the status condition keeps a payment from failing twice.
           const rows = await tx.$queryRaw<FailedRow[]>`
             WITH "stuck" AS (SELECT "id" AS "stuck_id" FROM "payments"
-                              WHERE "status" = 'authorizing' AND "updated_at" <= ${cutoff}::timestamptz
+                              WHERE "status" = 'authorizing'
+                                AND "updated_at" <= COALESCE(${now}::timestamptz, now())
+                                                    - ${params.stuckAfterMs} * interval '1 millisecond'
                               ORDER BY "updated_at", "id"
                               LIMIT ${params.limit}
                               FOR UPDATE SKIP LOCKED)
-            UPDATE "payments" SET "status" = 'failed', "updated_at" = ${now}::timestamptz
+            UPDATE "payments" SET "status" = 'failed', "updated_at" = COALESCE(${now}::timestamptz, now())
               FROM "stuck"
              WHERE "payments"."id" = "stuck"."stuck_id" AND "payments"."status" = 'authorizing'
             RETURNING "id"::text AS id, "org_id"::text AS org_id, "agent_id"::text AS agent_id,
@@ -133,7 +136,7 @@ export class StuckPaymentProcessor {
     for (const hold of holds) {
       const result = await this.holds.void({
         holdId: hold.id,
-        now: params.now,
+        now: params.now ?? new Date(),
         reason: AUTHORIZATION_ABANDONED_REASON,
       });
       if (result.changed) voided += 1;
