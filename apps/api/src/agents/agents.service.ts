@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Agent, AuditLogRepository, type Prisma, PrismaService, type Wallet } from '@proco/persistence';
 import { type OperatorPrincipal } from '../auth/principal';
-import { ValidationFailedError } from '../common/api.errors';
-import { decodeTimeCursor, encodeTimeCursor, type Page } from '../common/pagination';
+import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
 import { WalletsService } from '../wallets/wallets.service';
 import {
   type AgentMetadata,
@@ -48,37 +47,20 @@ export class AgentsService {
   }
 
   async list(operator: OperatorPrincipal, query: ListAgentsQuery): Promise<Page<AgentView>> {
-    const cursor = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
-    if (query.cursor !== undefined && cursor === undefined) {
-      throw new ValidationFailedError([{ field: 'cursor', message: 'malformed cursor' }]);
-    }
+    const cursor = cursorOf(query.cursor);
     const where: Prisma.AgentWhereInput = {
       orgId: operator.orgId,
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.name === undefined ? {} : { name: { contains: query.name, mode: 'insensitive' } }),
-      ...(cursor === undefined
-        ? {}
-        : {
-            OR: [
-              { createdAt: { gt: cursor.createdAt } },
-              { createdAt: cursor.createdAt, id: { gt: cursor.id } },
-            ],
-          }),
+      ...pastCursor(cursor, 'asc'),
     };
-    // One extra row tells whether another page exists without a count query.
     const rows = await this.prisma.agent.findMany({
       where,
       include: { wallet: true },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: query.limit + 1,
     });
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    const nextCursor =
-      rows.length > query.limit && last !== undefined
-        ? encodeTimeCursor({ createdAt: last.createdAt, id: last.id })
-        : null;
-    return { items: items.map(toAgentView), nextCursor };
+    return pageOf(rows, query.limit, toAgentView);
   }
 
   async get(operator: OperatorPrincipal, agentId: string): Promise<AgentView> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationFailedError } from './api.errors';
 
 /** Page size bounds for every list endpoint. */
 export const PAGE_SIZE_DEFAULT = 50;
@@ -31,4 +32,53 @@ export function decodeTimeCursor(value: string): TimeCursor | undefined {
 export interface Page<Item> {
   readonly items: readonly Item[];
   readonly nextCursor: string | null;
+}
+
+/** The position a page starts after. Errors: `validation_failed` for a malformed cursor. */
+export function cursorOf(value: string | undefined): TimeCursor | undefined {
+  if (value === undefined) return undefined;
+  const cursor = decodeTimeCursor(value);
+  if (cursor === undefined)
+    throw new ValidationFailedError([{ field: 'cursor', message: 'malformed cursor' }]);
+  return cursor;
+}
+
+/**
+ * The rows past `cursor` in (createdAt, id) order, as a Prisma `where` fragment: after it for an
+ * ascending list, before it for a descending one. Empty without a cursor.
+ */
+export function pastCursor(
+  cursor: TimeCursor | undefined,
+  order: 'asc' | 'desc',
+): {
+  OR?: (
+    { createdAt: { gt: Date } | { lt: Date } } | { createdAt: Date; id: { gt: string } | { lt: string } }
+  )[];
+} {
+  if (cursor === undefined) return {};
+  return order === 'asc'
+    ? {
+        OR: [{ createdAt: { gt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { gt: cursor.id } }],
+      }
+    : {
+        OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }],
+      };
+}
+
+/**
+ * A page from rows read with one extra (`take: limit + 1`): the extra row only tells that another
+ * page exists, which spares a count query.
+ */
+export function pageOf<Row extends TimeCursor, Item>(
+  rows: readonly Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+): Page<Item> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const nextCursor =
+    rows.length > limit && last !== undefined
+      ? encodeTimeCursor({ createdAt: last.createdAt, id: last.id })
+      : null;
+  return { items: items.map(toItem), nextCursor };
 }

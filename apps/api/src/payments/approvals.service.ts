@@ -3,8 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditLogRepository, type Prisma, PrismaService } from '@proco/persistence';
 import { type NormalizedPaymentRequired, normalizePaymentRequired } from '@proco/x402';
 import { type OperatorPrincipal } from '../auth/principal';
-import { ValidationFailedError } from '../common/api.errors';
-import { decodeTimeCursor, encodeTimeCursor, type Page } from '../common/pagination';
+import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
 import { type DecisionView } from '../policies/decision.view';
 import { activePayerOf } from './active-payer.util';
 import { type ApprovalView, type ListApprovalsQuery } from './approvals.dto';
@@ -50,35 +49,14 @@ export class ApprovalsService {
 
   /** The org's payments waiting for approval, oldest first. Errors: `validation_failed` (cursor). */
   async list(operator: OperatorPrincipal, query: ListApprovalsQuery): Promise<Page<ApprovalView>> {
-    const cursor = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
-    if (query.cursor !== undefined && cursor === undefined) {
-      throw new ValidationFailedError([{ field: 'cursor', message: 'malformed cursor' }]);
-    }
-    // One extra row tells whether another page exists without a count query.
+    const cursor = cursorOf(query.cursor);
     const rows = await this.prisma.payment.findMany({
-      where: {
-        orgId: operator.orgId,
-        status: 'pending_approval',
-        ...(cursor === undefined
-          ? {}
-          : {
-              OR: [
-                { createdAt: { gt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { gt: cursor.id } },
-              ],
-            }),
-      },
+      where: { orgId: operator.orgId, status: 'pending_approval', ...pastCursor(cursor, 'asc') },
       include: { agent: { select: { name: true } } },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: query.limit + 1,
     });
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last !== undefined
-        ? encodeTimeCursor({ createdAt: last.createdAt, id: last.id })
-        : null;
-    return { items: items.map(toApprovalView), nextCursor };
+    return pageOf(rows, query.limit, toApprovalView);
   }
 
   /**

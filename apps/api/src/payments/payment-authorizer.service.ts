@@ -44,7 +44,7 @@ import { RECEIPT_LIFETIME_MAX_SECONDS } from '@proco/receipts';
 export type PaymentOwner = Pick<AgentPrincipal, 'orgId' | 'agentId'>;
 
 /** What every path that signs a payment knows about it. */
-interface PaymentContext {
+export interface PaymentContext {
   readonly agent: PaymentOwner;
   readonly paymentId: string;
   readonly idempotencyKey: string;
@@ -87,20 +87,11 @@ export type PurchaseResult =
   | { readonly kind: 'denied'; readonly decision: DecisionView }
   | { readonly kind: 'stale' };
 
-/** Parameters of `PaymentAuthorizerService.authorizeApproved`. */
-export interface AuthorizeApprovedParams {
-  readonly agent: PaymentOwner;
+/** Parameters of `PaymentAuthorizerService.authorizeApproved`: a held payment and its approver. */
+export type AuthorizeApprovedParams = Omit<PaymentContext, 'approvedBy'> & {
   readonly payer: `0x${string}`;
-  readonly paymentId: string;
-  readonly idempotencyKey: string;
-  readonly url: string;
-  readonly method: PayableMethod;
-  readonly paymentRequired: NormalizedPaymentRequired;
-  readonly selected: SelectedRequirement;
-  readonly now: Date;
-  readonly requestId: string | undefined;
   readonly approvedBy: OperatorPrincipal;
-}
+};
 
 const AUTHORIZATION_FAILED_REASON = 'authorization_failed';
 /** Stands in for the signature while the payload is test-built before anything is reserved. */

@@ -9,8 +9,7 @@ import {
   paymentIdentifierOf,
 } from '@proco/x402';
 import { type AgentPrincipal } from '../auth/principal';
-import { ValidationFailedError } from '../common/api.errors';
-import { decodeTimeCursor, encodeTimeCursor, type Page } from '../common/pagination';
+import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
 import { type DecisionView } from '../policies/decision.view';
 import { PoliciesService } from '../policies/policies.service';
 import { WalletsService } from '../wallets/wallets.service';
@@ -170,15 +169,15 @@ export class PaymentsService {
       this.wallets.payerAddressOf(agent),
     ]);
     const now = new Date();
-    const options = this.selection.optimisticOptions({
+    const request = {
       orgId: agent.orgId,
       agentId: agent.agentId,
       url: params.url,
       method: params.method,
       paymentRequired: params.paymentRequired,
       now,
-      documents: policies.documents,
-    });
+    };
+    const options = this.selection.optimisticOptions({ ...request, documents: policies.documents });
     let firstDenial: DecisionView | null = null;
     let confirmed = params.fresh;
     for (const option of options) {
@@ -188,15 +187,7 @@ export class PaymentsService {
       }
       if (option.decision.outcome === 'hold_for_approval') {
         // Stored for an operator only if real usage agrees: over budget is a denial, not a wait.
-        const exact = await this.selection.evaluateExactly({
-          orgId: agent.orgId,
-          agentId: agent.agentId,
-          url: params.url,
-          method: params.method,
-          paymentRequired: params.paymentRequired,
-          now,
-          requirement: option.requirement,
-        });
+        const exact = await this.selection.evaluateExactly({ ...request, requirement: option.requirement });
         if (exact.decision.outcome === 'deny') {
           firstDenial ??= exact.decision;
           confirmed = true;
@@ -234,35 +225,18 @@ export class PaymentsService {
 
   /** The calling agent's payments, newest first. Errors: `validation_failed` (cursor). */
   async list(agent: AgentPrincipal, query: ListPaymentsQuery): Promise<Page<PaymentSummaryView>> {
-    const cursor = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
-    if (query.cursor !== undefined && cursor === undefined) {
-      throw new ValidationFailedError([{ field: 'cursor', message: 'malformed cursor' }]);
-    }
-    // One extra row tells whether another page exists without a count query.
+    const cursor = cursorOf(query.cursor);
     const rows = await this.prisma.payment.findMany({
       where: {
         orgId: agent.orgId,
         agentId: agent.agentId,
         ...(query.status === undefined ? {} : { status: query.status }),
-        ...(cursor === undefined
-          ? {}
-          : {
-              OR: [
-                { createdAt: { lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-              ],
-            }),
+        ...pastCursor(cursor, 'desc'),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last !== undefined
-        ? encodeTimeCursor({ createdAt: last.createdAt, id: last.id })
-        : null;
-    return { items: items.map(toPaymentSummaryView), nextCursor };
+    return pageOf(rows, query.limit, toPaymentSummaryView);
   }
 
   /** One of the calling agent's payments. Errors: `payment_not_found` (also for other agents'). */
