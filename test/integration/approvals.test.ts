@@ -6,8 +6,9 @@ import { PrismaService } from '@proco/persistence';
 import { decodePaymentHeader, TRANSFER_WITH_AUTHORIZATION_TYPES } from '@proco/x402';
 import request from 'supertest';
 import { type Address, type Hex, verifyTypedData } from 'viem';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
+import { PaymentSelectionService } from '../../apps/api/src/payments/payment-selection.service';
 
 let harness: ApiHarness;
 let http: ReturnType<typeof request>;
@@ -366,5 +367,74 @@ describe('/v1/approvals', () => {
     expect(listed.body.items).toEqual([]);
     const row = await prisma.payment.findUnique({ where: { id: held.paymentId } });
     expect(row?.status).toBe('pending_approval');
+  });
+});
+
+describe('approvals racing the agent and its policy', () => {
+  /** Runs `meanwhile` after the approval has re-evaluated the payment and before it reserves. */
+  function betweenDecisionAndReserve(meanwhile: () => Promise<void>) {
+    const selection = harness.app.get(PaymentSelectionService);
+    const original = selection.reevaluate.bind(selection);
+    return vi.spyOn(selection, 'reevaluate').mockImplementationOnce(async (params) => {
+      const decided = await original(params);
+      await meanwhile();
+      return decided;
+    });
+  }
+
+  it('refuses an approval whose policy changed after it was re-evaluated, reserving nothing', async () => {
+    const other = await harness.bootstrapOrg('Approvals under a changing budget');
+    await setOrgBudget(other.adminKey, '1000000');
+    const agent = await createAgent(other.adminKey);
+    const held = await holdOne(agent);
+    const spy = betweenDecisionAndReserve(() => setOrgBudget(other.adminKey, '100000'));
+    try {
+      const response = await http.post(`/v1/approvals/${held.paymentId}/approve`).set(bearer(other.adminKey));
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('policy_changed');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await holdsOf(held.paymentId)).toHaveLength(0);
+    // Approved again, it is decided under the lowered budget.
+    const again = await http.post(`/v1/approvals/${held.paymentId}/approve`).set(bearer(other.adminKey));
+    expect(again.status).toBe(402);
+    expect(again.body.reason).toBe('budget_exceeded');
+    expect(await holdsOf(held.paymentId)).toHaveLength(0);
+  });
+
+  it('does not sign an approval for an agent frozen after it was re-evaluated', async () => {
+    const agent = await createAgent(org.adminKey);
+    const held = await holdOne(agent);
+    const spy = betweenDecisionAndReserve(async () => {
+      await http
+        .patch(`/v1/agents/${agent.id}`)
+        .set(bearer(org.adminKey))
+        .send({ status: 'frozen' })
+        .expect(200);
+    });
+    try {
+      const response = await http.post(`/v1/approvals/${held.paymentId}/approve`).set(bearer(org.adminKey));
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('agent_frozen');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await holdsOf(held.paymentId)).toHaveLength(0);
+    const row = await prisma.payment.findUniqueOrThrow({ where: { id: held.paymentId } });
+    expect(row.status).toBe('pending_approval');
+  });
+
+  it('queues nothing for operators from a frozen agent', async () => {
+    const agent = await createAgent(org.adminKey);
+    await http
+      .patch(`/v1/agents/${agent.id}`)
+      .set(bearer(org.adminKey))
+      .send({ status: 'frozen' })
+      .expect(200);
+    const response = await pay(agent, purchase(HELD_AMOUNT_ATOMIC), `frozen-${randomUUID()}`);
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('agent_frozen');
+    expect(await prisma.payment.count({ where: { agentId: agent.id } })).toBe(0);
   });
 });

@@ -658,6 +658,50 @@ describe('POST /v1/payments under changing policy and budgets', () => {
   });
 });
 
+describe('POST /v1/payments against the state it was decided on', () => {
+  it('enforces an agent policy written through an upper-case agent id', async () => {
+    const agent = await createAgent(org.adminKey);
+    await http
+      .put(`/v1/policies/agents/${agent.id.toUpperCase()}`)
+      .set(bearer(org.adminKey))
+      .send({ hosts: { deny: ['api.example.com'] } })
+      .expect(200);
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor(),
+    });
+    expect(response.status).toBe(402);
+    expect(await holdCount(agent.id)).toBe(0);
+  });
+
+  it('hands out no signature once the hold behind it is no longer pending', async () => {
+    const agent = await createAgent(org.adminKey);
+    const wallets = harness.app.get(WalletsService);
+    const original = wallets.openSigner.bind(wallets);
+    // The hold is released (as an expiry sweep would) between the reserve and the final update.
+    const spy = vi.spyOn(wallets, 'openSigner').mockImplementationOnce(async (params) => {
+      await prisma.$executeRaw`
+        UPDATE holds SET status = 'voided', resolved_at = now(), resolution_reason = 'test_released'
+         WHERE agent_id = ${agent.id}::uuid AND status = 'pending'`;
+      return original(params);
+    });
+    try {
+      const response = await pay(agent, {
+        url: RESOURCE_URL,
+        method: 'GET',
+        paymentRequired: paymentRequiredFor(),
+      });
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('payment_failed');
+    } finally {
+      spy.mockRestore();
+    }
+    const payments = await prisma.payment.findMany({ where: { agentId: agent.id } });
+    expect(payments.map((payment) => [payment.status, payment.response])).toEqual([['failed', null]]);
+  });
+});
+
 describe('GET /v1/payments', () => {
   it("lists the agent's own payments newest first, pages with a cursor and filters by status", async () => {
     const agent = await createAgent(org.adminKey);

@@ -35,6 +35,8 @@ export {
 } from './transient-retry';
 export { PaymentStore } from './payment.store';
 export type {
+  BeginApprovedPaymentParams,
+  BeginApprovedPaymentResult,
   BeginPaymentParams,
   BeginPaymentResult,
   FinishPaymentParams,

@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  type BudgetCheck,
-  hasRoom,
-  HoldInvariantViolatedError,
-  type RateLimitCheck,
-  type Standings,
-} from '@proco/ledger';
+import { type BudgetCheck, type RateLimitCheck, type Standings } from '@proco/ledger';
 import { type AppendAuditEventParams, prepareAuditEvent } from './audit-log.repository';
 import { checksJson, standingsOf, type UsageEntry } from './hold-rows';
 import { PrismaService } from './prisma.service';
@@ -15,6 +9,10 @@ import { errorCodesOf, withTransientRetry } from './transient-retry';
 const POLICY_CHANGED = 'PR001';
 /** SQLSTATE raised by `proco_begin_payment` when a twin took the key while this call reserved. */
 const KEY_TAKEN_WHILE_RESERVING = 'PR002';
+/** SQLSTATE raised when the agent stopped being an active payer while the call waited for locks. */
+const PAYER_CHANGED = 'PR003';
+/** SQLSTATE raised by `proco_begin_approved_payment` when the payment was no longer held. */
+const CLAIM_LOST = 'PR004';
 
 /** The policy versions a purchase was evaluated under; null where the target has no policy. */
 export interface PolicyVersions {
@@ -69,6 +67,35 @@ export type BeginPaymentResult =
         'agent_not_found' | 'agent_frozen' | 'wallet_not_found' | 'wallet_changed' | 'policy_changed';
     };
 
+/** Parameters of `PaymentStore.beginApproved`: a held payment, now approved, to reserve for. */
+export type BeginApprovedPaymentParams = Pick<
+  BeginPaymentParams,
+  | 'paymentId'
+  | 'holdId'
+  | 'orgId'
+  | 'agentId'
+  | 'network'
+  | 'asset'
+  | 'amountAtomic'
+  | 'nonce'
+  | 'validAfter'
+  | 'validBefore'
+  | 'decision'
+  | 'expectedWallet'
+  | 'policyVersions'
+  | 'checks'
+  | 'rateLimits'
+  | 'holdExpiresAt'
+  | 'audit'
+>;
+
+/** What `PaymentStore.beginApproved` did. Only `reserved` wrote anything. */
+export type BeginApprovedPaymentResult =
+  | Extract<BeginPaymentResult, { outcome: 'reserved' | 'budget_exceeded' | 'rate_limit_exceeded' }>
+  /** Another decision took the payment first (nothing written). */
+  | { readonly outcome: 'claim_lost' }
+  | { readonly outcome: 'agent_frozen' | 'policy_changed' };
+
 /** Parameters of `PaymentStore.finish`. */
 export interface FinishPaymentParams {
   readonly paymentId: string;
@@ -91,6 +118,8 @@ interface BeginRow {
 const BEGIN_SQL = `SELECT "outcome", "failed_key", "usage", "hold_created_at", "existing_payment_id"::text
   FROM proco_begin_payment($1::jsonb, $2::bytea, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::timestamptz,
                            $8::integer, $9::jsonb)`;
+const BEGIN_APPROVED_SQL = `SELECT "outcome", "failed_key", "usage", "hold_created_at", NULL AS "existing_payment_id"
+  FROM proco_begin_approved_payment($1::jsonb, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6::timestamptz, $7::jsonb)`;
 const FINISH_SQL = `SELECT proco_finish_payment($1::uuid, $2::payment_status, $3::jsonb, $4, $5::integer,
                            $6::jsonb) AS "finished"`;
 
@@ -152,9 +181,68 @@ export class PaymentStore {
       const codes = errorCodesOf(error);
       if (codes.has(POLICY_CHANGED)) return { outcome: 'policy_changed' };
       if (codes.has(KEY_TAKEN_WHILE_RESERVING)) return { outcome: 'key_taken', existingPaymentId: null };
+      if (codes.has(PAYER_CHANGED)) return { outcome: 'agent_frozen' };
       throw error;
     }
     return this.beginResultOf(params, row);
+  }
+
+  /**
+   * Reserves for a payment an operator approved and claims it (`pending_approval` to
+   * `authorizing`, nonce and validity fixed), confirmed like a purchase, in one statement.
+   */
+  async beginApproved(params: BeginApprovedPaymentParams): Promise<BeginApprovedPaymentResult> {
+    const json = checksJson({ checks: params.checks, rateLimits: params.rateLimits, now: null });
+    const payment = {
+      id: params.paymentId,
+      hold_id: params.holdId,
+      org_id: params.orgId,
+      agent_id: params.agentId,
+      network: params.network,
+      asset: params.asset,
+      amount: params.amountAtomic.toString(),
+      nonce: params.nonce,
+      valid_after: params.validAfter,
+      valid_before: params.validBefore,
+      decision: params.decision,
+    };
+    const audit = params.audit.map((event) => prepareAuditEvent(event));
+    let row: BeginRow;
+    try {
+      row = await withTransientRetry(async () => {
+        const result = await this.prisma.pool.query<BeginRow>({
+          name: 'proco_begin_approved_payment',
+          text: BEGIN_APPROVED_SQL,
+          values: [
+            JSON.stringify(payment),
+            params.expectedWallet,
+            JSON.stringify(params.policyVersions),
+            json.budgets,
+            json.rateLimits,
+            params.holdExpiresAt.toISOString(),
+            JSON.stringify(audit),
+          ],
+        });
+        const [first] = result.rows;
+        if (first === undefined) throw new Error('proco_begin_approved_payment returned no row.');
+        return first;
+      });
+    } catch (error: unknown) {
+      const codes = errorCodesOf(error);
+      if (codes.has(POLICY_CHANGED)) return { outcome: 'policy_changed' };
+      if (codes.has(PAYER_CHANGED)) return { outcome: 'agent_frozen' };
+      if (codes.has(CLAIM_LOST)) return { outcome: 'claim_lost' };
+      throw error;
+    }
+    const result = this.beginResultOf(params, row);
+    if (
+      result.outcome === 'reserved' ||
+      result.outcome === 'budget_exceeded' ||
+      result.outcome === 'rate_limit_exceeded'
+    ) {
+      return result;
+    }
+    throw new Error(`proco_begin_approved_payment answered ${result.outcome}.`);
   }
 
   /** False when the payment had already left `authorizing` (nothing is written then). */
@@ -177,31 +265,15 @@ export class PaymentStore {
     });
   }
 
-  private beginResultOf(params: BeginPaymentParams, row: BeginRow): BeginPaymentResult {
+  private beginResultOf(
+    params: Pick<BeginPaymentParams, 'checks' | 'rateLimits' | 'amountAtomic'>,
+    row: BeginRow,
+  ): BeginPaymentResult {
     const { checks, rateLimits } = params;
     switch (row.outcome) {
       case 'reserved': {
         const usage = row.usage ?? [];
         const standings = standingsOf({ checks, rateLimits, usage, reservedAtomic: params.amountAtomic });
-        // Paired assertion (invariant 1): what the function accepted must fit every budget by the
-        // numbers it read. The hold is committed by now; the caller's failure path voids it.
-        const overspent = standings.budgets.filter((standing) => {
-          const check = checks.find((candidate) => candidate.key === standing.key);
-          return (
-            check === undefined ||
-            !hasRoom({
-              limitAtomic: check.limitAtomic,
-              usedAtomic: standing.usedAtomic,
-              amountAtomic: params.amountAtomic,
-            })
-          );
-        });
-        if (overspent.length > 0) {
-          throw new HoldInvariantViolatedError({
-            holdId: params.holdId,
-            violations: overspent.map((standing) => `budget ${standing.key} would be overspent`),
-          });
-        }
         if (row.hold_created_at === null) throw new Error('A reserved payment came back without a time.');
         return { outcome: 'reserved', holdCreatedAt: row.hold_created_at, standings };
       }

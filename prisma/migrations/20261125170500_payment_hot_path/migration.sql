@@ -11,25 +11,73 @@ CREATE INDEX "payments_agent_id_created_at_id_idx" ON "payments"("agent_id", "cr
 -- Each runs as one autocommit statement, so the locks it takes (the hold locks of
 -- `proco_reserve_hold`, the audit chain head's row lock) are held for the statement alone, never
 -- across a network round trip: concurrent payments of one org queue for microseconds, not for
--- the application's latency. Prisma does not model functions: the schema diff ignores this file.
+-- the application's latency. An operator's approval takes the same path through
+-- `proco_begin_approved_payment`. Prisma does not model functions: the schema diff ignores this.
 
 -- Why the payment row is inserted after the hold rather than first: a denial must leave nothing
 -- behind (a denial has no effect, so a retry under the same key is evaluated afresh), and a
 -- plpgsql function cannot undo an earlier statement of its own without an exception block (a
--- subtransaction on every call). Inserting last means only the rare twin race has something to
--- undo, and it does so by raising, which aborts the whole statement.
+-- subtransaction on every call). Inserting last means only the rare races have something to
+-- undo, and they do so by raising, which aborts the whole statement.
 
--- Policy pointers are read after `proco_reserve_hold` has taken the org's hold lock. A policy write
--- takes the same lock exclusively before it moves a pointer (PoliciesService), so a payment is
--- either serialised before the change (and evaluated under the old versions) or sees the new
--- pointer here and is refused with SQLSTATE PR001, to be evaluated again by the caller.
+-- Raised (the whole statement is rolled back):
+--   PR001  a policy pointer moved since the decision was made: decide again;
+--   PR002  a twin inserted the idempotency key while this call reserved: replay the twin;
+--   PR003  the agent was frozen (or its wallet changed) while this call waited for the locks;
+--   PR004  an approval lost its claim: the payment was no longer waiting for approval.
+
+-- What must hold once the hold locks are taken, and only then: the agent is still active with the
+-- wallet the authorization names (its row is share-locked, so a freeze waits for this transaction
+-- and is ordered after it), and the policies are the versions the decision was made under. A
+-- policy write takes the org's hold lock exclusively before it moves a pointer (PoliciesService),
+-- so a decision is either ordered before the change or sees it here.
+CREATE FUNCTION "proco_confirm_payer"(
+  p_org_id uuid,
+  p_agent_id uuid,
+  p_expected_wallet text,
+  p_policy_versions jsonb
+) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_status "agent_status";
+  v_wallet text;
+  v_org_version integer;
+  v_agent_version integer;
+BEGIN
+  SELECT a."status" INTO v_status FROM "agents" a
+   WHERE a."id" = p_agent_id AND a."org_id" = p_org_id
+     FOR SHARE;
+  SELECT w."address" INTO v_wallet FROM "wallets" w WHERE w."agent_id" = p_agent_id;
+  IF v_status IS DISTINCT FROM 'active' OR lower(v_wallet) IS DISTINCT FROM lower(p_expected_wallet) THEN
+    RAISE EXCEPTION 'agent % is no longer an active payer for %', p_agent_id, p_expected_wallet
+      USING ERRCODE = 'PR003';
+  END IF;
+  SELECT
+    (SELECT p."current_version" FROM "policies" p WHERE p."org_id" = p_org_id AND p."target" = 'org'),
+    (SELECT p."current_version" FROM "policies" p WHERE p."org_id" = p_org_id AND p."target" = p_agent_id::text)
+    INTO v_org_version, v_agent_version;
+  IF v_org_version IS DISTINCT FROM (p_policy_versions->>'org')::integer
+     OR v_agent_version IS DISTINCT FROM (p_policy_versions->>'agent')::integer THEN
+    RAISE EXCEPTION 'policy of agent % changed while paying', p_agent_id USING ERRCODE = 'PR001';
+  END IF;
+END;
+$$;
+
+-- Every audited write of this file appends at least one event; an empty list is a caller's bug.
+CREATE FUNCTION "proco_append_audit_events"(p_audit jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF jsonb_typeof(p_audit) IS DISTINCT FROM 'array' OR jsonb_array_length(p_audit) = 0 THEN
+    RAISE EXCEPTION 'audit events must be a non-empty JSON array' USING ERRCODE = '22023';
+  END IF;
+  PERFORM "proco_audit_append"(e.value) FROM jsonb_array_elements(p_audit) AS e;
+END;
+$$;
 
 -- Outcomes (first column): 'reserved'; 'key_taken' (`existing_payment_id` names the payment that
 -- holds the key); 'agent_not_found', 'agent_frozen', 'wallet_not_found', 'wallet_changed' (the
 -- agent's wallet is not the address the caller signs for); 'budget_exceeded' and
 -- 'rate_limit_exceeded' with the failing key and the usage the reserve read (nothing written).
--- Raised: PR001 (a policy pointer moved), PR002 (a twin inserted the key while this call
--- reserved; everything this statement wrote is rolled back).
 CREATE FUNCTION "proco_begin_payment"(
   p_payment jsonb,
   p_request_hash bytea,
@@ -53,8 +101,6 @@ DECLARE
   v_status "agent_status";
   v_wallet text;
   v_reserve record;
-  v_org_version integer;
-  v_agent_version integer;
 BEGIN
   v_payment := jsonb_populate_record(NULL::"payments", p_payment);
 
@@ -67,6 +113,7 @@ BEGIN
     "outcome" := 'key_taken'; RETURN NEXT; RETURN;
   END IF;
 
+  -- Cheap refusals before any lock; `proco_confirm_payer` checks again under the locks.
   SELECT a."status", w."address" INTO v_status, v_wallet
     FROM "agents" a LEFT JOIN "wallets" w ON w."agent_id" = a."id"
    WHERE a."id" = v_payment."agent_id" AND a."org_id" = v_payment."org_id";
@@ -76,7 +123,7 @@ BEGIN
     "outcome" := 'agent_frozen'; RETURN NEXT; RETURN;
   ELSIF v_wallet IS NULL THEN
     "outcome" := 'wallet_not_found'; RETURN NEXT; RETURN;
-  ELSIF lower(v_wallet) <> lower(p_expected_wallet) THEN
+  ELSIF lower(v_wallet) IS DISTINCT FROM lower(p_expected_wallet) THEN
     "outcome" := 'wallet_changed'; RETURN NEXT; RETURN;
   END IF;
 
@@ -85,16 +132,8 @@ BEGIN
       (p_payment->>'hold_id')::uuid, v_payment."org_id", v_payment."agent_id", v_payment."id",
       v_payment."network", lower(v_payment."asset"), v_payment."amount", NULL, p_hold_expires_at,
       p_budget_checks, p_rate_limit_checks) AS r;
-  -- Checked whatever the reserve answered: a denial under stale limits is as wrong as a hold.
-  SELECT
-    (SELECT p."current_version" FROM "policies" p WHERE p."org_id" = v_payment."org_id" AND p."target" = 'org'),
-    (SELECT p."current_version" FROM "policies" p
-      WHERE p."org_id" = v_payment."org_id" AND p."target" = v_payment."agent_id"::text)
-    INTO v_org_version, v_agent_version;
-  IF v_org_version IS DISTINCT FROM (p_policy_versions->>'org')::integer
-     OR v_agent_version IS DISTINCT FROM (p_policy_versions->>'agent')::integer THEN
-    RAISE EXCEPTION 'policy of agent % changed while paying', v_payment."agent_id" USING ERRCODE = 'PR001';
-  END IF;
+  -- Confirmed whatever the reserve answered: a denial under stale limits is as wrong as a hold.
+  PERFORM "proco_confirm_payer"(v_payment."org_id", v_payment."agent_id", p_expected_wallet, p_policy_versions);
 
   IF v_reserve."outcome" IN ('budget_exceeded', 'rate_limit_exceeded') THEN
     "outcome" := v_reserve."outcome";
@@ -123,7 +162,65 @@ BEGIN
       USING ERRCODE = 'PR002';
   END IF;
 
-  PERFORM "proco_audit_append"(e.value) FROM jsonb_array_elements(p_audit) AS e;
+  PERFORM "proco_append_audit_events"(p_audit);
+
+  "outcome" := 'reserved';
+  "usage" := v_reserve."usage";
+  "hold_created_at" := v_reserve."created_at";
+  RETURN NEXT;
+END;
+$$;
+
+-- An approval's reserve: the held payment (`pending_approval`) gets its hold and moves to
+-- `authorizing` with its nonce and validity fixed, under the same confirmation as a purchase.
+-- Outcomes: 'reserved', or 'budget_exceeded' / 'rate_limit_exceeded' with the failing key and the
+-- usage read (nothing written). Raised: PR001, PR003, and PR004 when the payment is no longer
+-- waiting for approval (a concurrent decision took it; everything here is rolled back).
+CREATE FUNCTION "proco_begin_approved_payment"(
+  p_payment jsonb,
+  p_expected_wallet text,
+  p_policy_versions jsonb,
+  p_budget_checks jsonb,
+  p_rate_limit_checks jsonb,
+  p_hold_expires_at timestamptz,
+  p_audit jsonb
+) RETURNS TABLE ("outcome" text, "failed_key" text, "usage" jsonb, "hold_created_at" timestamptz)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_payment "payments"%ROWTYPE;
+  v_reserve record;
+BEGIN
+  v_payment := jsonb_populate_record(NULL::"payments", p_payment);
+  SELECT r.* INTO v_reserve
+    FROM "proco_reserve_hold"(
+      (p_payment->>'hold_id')::uuid, v_payment."org_id", v_payment."agent_id", v_payment."id",
+      v_payment."network", lower(v_payment."asset"), v_payment."amount", NULL, p_hold_expires_at,
+      p_budget_checks, p_rate_limit_checks) AS r;
+  PERFORM "proco_confirm_payer"(v_payment."org_id", v_payment."agent_id", p_expected_wallet, p_policy_versions);
+  IF v_reserve."outcome" IN ('budget_exceeded', 'rate_limit_exceeded') THEN
+    "outcome" := v_reserve."outcome";
+    "failed_key" := v_reserve."failed_key";
+    "usage" := v_reserve."usage";
+    RETURN NEXT; RETURN;
+  ELSIF v_reserve."outcome" <> 'reserved' THEN
+    -- The hold id is derived from the payment id: a hold already there was reserved by a concurrent
+    -- approval of the same payment, which claimed it.
+    RAISE EXCEPTION 'payment % was already approved (hold %)', v_payment."id", v_reserve."outcome"
+      USING ERRCODE = 'PR004';
+  END IF;
+
+  UPDATE "payments"
+     SET "status" = 'authorizing', "nonce" = v_payment."nonce", "valid_after" = v_payment."valid_after",
+         "valid_before" = v_payment."valid_before", "decision" = v_payment."decision",
+         "response" = NULL, "response_status" = NULL, "updated_at" = v_reserve."created_at"
+   WHERE "id" = v_payment."id" AND "org_id" = v_payment."org_id" AND "agent_id" = v_payment."agent_id"
+     AND "network" = v_payment."network" AND lower("asset") = lower(v_payment."asset")
+     AND "amount" = v_payment."amount" AND "status" = 'pending_approval';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'payment % is no longer waiting for approval', v_payment."id" USING ERRCODE = 'PR004';
+  END IF;
+
+  PERFORM "proco_append_audit_events"(p_audit);
 
   "outcome" := 'reserved';
   "usage" := v_reserve."usage";
@@ -133,8 +230,9 @@ END;
 $$;
 
 -- Moves an `authorizing` payment to its final state with its stored answer and audit events.
--- False when the payment had already left `authorizing` (the stuck-payment sweeper failed it):
--- nothing is written then.
+-- False when nothing may change: the payment had already left `authorizing` (the stuck-payment
+-- sweeper failed it), or, for an authorization, its hold is no longer pending (a signature is
+-- only handed out while the budget it spends is still reserved).
 CREATE FUNCTION "proco_finish_payment"(
   p_payment_id uuid,
   p_status "payment_status",
@@ -148,11 +246,20 @@ BEGIN
   UPDATE "payments"
      SET "status" = p_status, "decision" = p_decision, "response" = p_response,
          "response_status" = p_response_status, "updated_at" = clock_timestamp()
-   WHERE "id" = p_payment_id AND "status" = 'authorizing';
+   WHERE "id" = p_payment_id AND "status" = 'authorizing'
+     AND (p_status <> 'authorized'
+          OR EXISTS (SELECT 1 FROM "holds" h WHERE h."payment_id" = p_payment_id AND h."status" = 'pending'));
   IF NOT FOUND THEN
     RETURN false;
   END IF;
-  PERFORM "proco_audit_append"(e.value) FROM jsonb_array_elements(p_audit) AS e;
+  PERFORM "proco_append_audit_events"(p_audit);
   RETURN true;
 END;
 $$;
+
+-- Agent policies are keyed by the agent's id as text; ids are stored lowercase everywhere, and a
+-- target written in another case would never match a purchase. Earlier writes are normalised
+-- where that creates no duplicate.
+UPDATE "policies" p SET "target" = lower(p."target")
+ WHERE p."target" <> lower(p."target")
+   AND NOT EXISTS (SELECT 1 FROM "policies" q WHERE q."org_id" = p."org_id" AND q."target" = lower(p."target"));

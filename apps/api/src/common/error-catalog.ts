@@ -1,5 +1,6 @@
 import { type AgentsErrorCode } from '../agents/agents.errors';
 import { type ApiKeysErrorCode } from '../api-keys/api-keys.errors';
+import { type FacilitatorErrorCode } from '../facilitator/facilitator.errors';
 import { type NetworksErrorCode } from '../networks/networks.errors';
 import { type PaymentsErrorCode } from '../payments/payments.errors';
 import { type PoliciesErrorCode } from '../policies/policies.errors';
@@ -16,6 +17,7 @@ export type ErrorCode =
   | NetworksErrorCode
   | PoliciesErrorCode
   | PaymentsErrorCode
+  | FacilitatorErrorCode
   | ReceiptsErrorCode;
 
 export interface ErrorCatalogEntry {
@@ -80,6 +82,12 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   invalid_asset_address: { status: 400, title: 'The asset is not a valid address' },
   invalid_pay_to_address: { status: 400, title: 'The payee is not a valid address' },
   missing_eip712_domain: { status: 400, title: 'The EIP-712 domain (extra.name, extra.version) is missing' },
+  // A facilitator request that is not one at all; refused payments are 200 `isValid: false` instead.
+  invalid_facilitator_request: {
+    status: 400,
+    title: 'The body is not { x402Version, paymentPayload, paymentRequirements }',
+  },
+  invalid_payment_requirements: { status: 400, title: 'The payment requirements are invalid' },
 };
 
 /** Whether `code` is a known error code (and so safe to show). */

@@ -95,7 +95,7 @@ export class ApprovalsService {
       // A concurrent decision got there first: answer the state it reached.
       return this.settled({ ...params, wanted: 'authorized' });
     }
-    await this.authorizer.authorizeApproved({
+    const result = await this.authorizer.authorizeApproved({
       agent: owner,
       payer,
       paymentId: row.id,
@@ -104,10 +104,18 @@ export class ApprovalsService {
       method: row.method as PayableMethod,
       paymentRequired,
       selected: { ...selected, decision: approvedDecisionOf(selected.decision) },
+      policyVersions: selected.versions,
       now,
       requestId: params.requestId,
       approvedBy: params.operator,
     });
+    if (result.kind === 'denied') {
+      // The budget or rate limit had no room when the hold was taken: nothing was reserved.
+      if (await this.recordDenial({ ...params, row, decision: result.decision })) {
+        throw new PaymentDeniedError(result.decision, row.id);
+      }
+      return this.settled({ ...params, wanted: 'authorized' });
+    }
     // Authorized by this call, or (the claim lost) by a concurrent approval: read what it reached.
     return this.settled({ ...params, wanted: 'authorized' });
   }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type HoldStore, type Standings } from '@proco/ledger';
 import {
-  type AppendAuditEventParams,
-  AuditLogRepository,
-  PaymentStore,
-  type PolicyVersions,
-  Prisma,
-  PrismaService,
-} from '@proco/persistence';
+  type BudgetCheck,
+  hasRoom,
+  HoldInvariantViolatedError,
+  type HoldStore,
+  type Standings,
+} from '@proco/ledger';
+import { type AppendAuditEventParams, PaymentStore, type PolicyVersions } from '@proco/persistence';
 import {
   buildPaymentPayload,
   buildTransferAuthorization,
@@ -29,7 +28,7 @@ import { WalletsService } from '../wallets/wallets.service';
 import { holdIdOf } from './payment-request-hash.util';
 import { type SelectedRequirement } from './payment-selection.service';
 import { type AuthorizedPaymentView, type PayableMethod } from './payments.dto';
-import { PaymentDeniedError, PaymentFailedError } from './payments.errors';
+import { PaymentFailedError, PolicyChangedError } from './payments.errors';
 import {
   AUTHORIZE_DEADLINE_MS,
   HOLD_EXPIRY_GRACE_SECONDS,
@@ -91,7 +90,15 @@ export type PurchaseResult =
 export type AuthorizeApprovedParams = Omit<PaymentContext, 'approvedBy'> & {
   readonly payer: `0x${string}`;
   readonly approvedBy: OperatorPrincipal;
+  /** The versions the approval was re-evaluated under, for the database to confirm. */
+  readonly policyVersions: PolicyVersions;
 };
+
+/** What `authorizeApproved` did (see there). */
+export type ApprovedResult =
+  | { readonly kind: 'authorized' }
+  | { readonly kind: 'claim_lost' }
+  | { readonly kind: 'denied'; readonly decision: DecisionView };
 
 const AUTHORIZATION_FAILED_REASON = 'authorization_failed';
 /** Stands in for the signature while the payload is test-built before anything is reserved. */
@@ -112,8 +119,6 @@ export class PaymentAuthorizerService {
   private readonly logger = new Logger(PaymentAuthorizerService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
-    private readonly audit: AuditLogRepository,
     private readonly payments: PaymentStore,
     private readonly wallets: WalletsService,
     private readonly receipts: ReceiptKeysService,
@@ -203,6 +208,12 @@ export class PaymentAuthorizerService {
         break;
     }
     try {
+      assertWithinBudgets({
+        holdId,
+        amountAtomic: requirement.amountAtomic,
+        checks: selected.evaluated.budgetChecks,
+        standings: begun.standings,
+      });
       // The decision as it stands with the usage the reserve read: the same rules on the same
       // numbers, so anything but `allow` means the reserve and the policy disagree.
       const evaluated = decide({
@@ -229,49 +240,102 @@ export class PaymentAuthorizerService {
   }
 
   /**
-   * Signs a payment an operator approved: claims it (`pending_approval` to `authorizing`, with its
-   * audit event), reserves its hold, signs and finishes. False when the claim lost to a concurrent
-   * decision. Errors: `payment_denied` (the atomic reserve found no room; the payment becomes
-   * `denied`), `agent_frozen`, `wallet_unavailable`, `receipt_signing_unavailable`, x402 codes.
+   * Signs a payment an operator approved: one statement reserves its hold and claims it
+   * (`pending_approval` to `authorizing`, with the approval's audit events), confirmed like a
+   * purchase (agent still active, policy versions unchanged), then it is signed and finished.
+   * `claim_lost`: a concurrent decision took it first. `denied`: the reserve found no room, with the
+   * standings it read; the payment is still waiting and nothing was written.
+   * Errors: `agent_frozen`, `policy_changed`, `wallet_unavailable`, `receipt_signing_unavailable`,
+   * x402 codes.
    */
-  async authorizeApproved(params: AuthorizeApprovedParams): Promise<boolean> {
-    const { selected } = params;
+  async authorizeApproved(params: AuthorizeApprovedParams): Promise<ApprovedResult> {
+    const { selected, agent } = params;
+    const requirement = selected.requirement;
     const built = this.authorizationFor({ selected, payer: params.payer, now: params.now });
     const context: PaymentContext = params;
     this.payloadOf({ ...context, authorization: built.authorization, signature: PLACEHOLDER_SIGNATURE });
-    if (!(await this.claimApproved({ ...params, authorization: built.authorization }))) return false;
     const holdId = holdIdOf(params.paymentId);
+    const asset = requirement.assetAddress.toLowerCase();
+    const requirementData = {
+      agentId: agent.agentId,
+      amountAtomic: requirement.amountAtomic.toString(),
+      network: requirement.network,
+      asset: requirement.assetAddress,
+      payTo: requirement.payToAddress,
+    };
+    const begun = await this.payments.beginApproved({
+      paymentId: params.paymentId,
+      holdId,
+      orgId: agent.orgId,
+      agentId: agent.agentId,
+      network: requirement.network,
+      asset: requirement.assetAddress,
+      amountAtomic: requirement.amountAtomic,
+      nonce: built.authorization.nonce,
+      validAfter: built.authorization.validAfter,
+      validBefore: built.authorization.validBefore,
+      decision: selected.decision,
+      expectedWallet: params.payer,
+      policyVersions: params.policyVersions,
+      checks: selected.evaluated.budgetChecks,
+      rateLimits: selected.evaluated.rateLimitChecks,
+      holdExpiresAt: holdExpiryOf(built.authorization.validBefore),
+      audit: [
+        {
+          orgId: agent.orgId,
+          actor: { type: 'operator', id: params.approvedBy.apiKeyId },
+          action: 'payment.approved',
+          subject: { type: 'payment', id: params.paymentId },
+          data: requirementData,
+          requestId: params.requestId,
+        },
+        {
+          orgId: agent.orgId,
+          actor: { type: 'operator', id: params.approvedBy.apiKeyId },
+          action: 'hold.reserved',
+          subject: { type: 'hold', id: holdId },
+          data: {
+            agentId: agent.agentId,
+            paymentId: params.paymentId,
+            network: requirement.network,
+            asset,
+            amountAtomic: requirement.amountAtomic.toString(),
+          },
+          requestId: params.requestId,
+        },
+      ],
+    });
+    switch (begun.outcome) {
+      case 'claim_lost':
+        return { kind: 'claim_lost' };
+      case 'agent_frozen':
+        throw new AgentFrozenError(agent.agentId);
+      case 'policy_changed':
+        throw new PolicyChangedError(agent.agentId);
+      case 'budget_exceeded':
+      case 'rate_limit_exceeded':
+        return {
+          kind: 'denied',
+          decision: deniedByLedger({
+            decision: selected.decision,
+            reason: begun.outcome,
+            standings: begun.standings,
+          }),
+        };
+      case 'reserved':
+        break;
+    }
     try {
-      const reserved = await this.holds.reserve({
+      assertWithinBudgets({
         holdId,
-        orgId: params.agent.orgId,
-        agentId: params.agent.agentId,
-        paymentId: params.paymentId,
-        network: selected.requirement.network,
-        asset: selected.requirement.assetAddress.toLowerCase(),
-        amountAtomic: selected.requirement.amountAtomic,
-        now: null,
-        expiresAt: holdExpiryOf(built.authorization.validBefore),
+        amountAtomic: requirement.amountAtomic,
         checks: selected.evaluated.budgetChecks,
-        rateLimits: selected.evaluated.rateLimitChecks,
+        standings: begun.standings,
       });
-      // A replayed reserve returns the existing hold; only a pending one may back a signature.
-      if (reserved.ok && reserved.hold.status !== 'pending') {
-        throw new Error(`Hold ${holdId} is ${reserved.hold.status}, not pending; refusing to sign.`);
-      }
-      if (!reserved.ok) {
-        const decision = deniedByLedger({
-          decision: selected.decision,
-          reason: reserved.reason,
-          standings: reserved.standings,
-        });
-        await this.finish({ ...context, status: 'denied', decision, action: 'payment.denied' });
-        throw new PaymentDeniedError(decision, params.paymentId);
-      }
       await this.sign({ ...context, built });
-      return true;
+      return { kind: 'authorized' };
     } catch (error: unknown) {
-      if (!(error instanceof PaymentDeniedError)) await this.fail({ ...context, holdId, error });
+      await this.fail({ ...context, holdId, error });
       throw error;
     }
   }
@@ -320,50 +384,6 @@ export class PaymentAuthorizerService {
     });
     if (!finished) throw new PaymentFailedError(params.paymentId);
     return body;
-  }
-
-  /**
-   * Moves a `pending_approval` payment to `authorizing` with its nonce and validity fixed, and
-   * audits the approval, in one transaction. The update's condition on the status is what makes
-   * an approval happen once: of concurrent approvals, exactly one sees a row to change.
-   */
-  private async claimApproved(
-    params: AuthorizeApprovedParams & {
-      authorization: { nonce: string; validAfter: string; validBefore: string };
-    },
-  ): Promise<boolean> {
-    const { selected, authorization, approvedBy } = params;
-    return this.prisma.$transaction(async (tx) => {
-      const claimed = await tx.payment.updateMany({
-        where: { id: params.paymentId, orgId: params.agent.orgId, status: 'pending_approval' },
-        data: {
-          status: 'authorizing',
-          nonce: authorization.nonce,
-          validAfter: authorization.validAfter,
-          validBefore: authorization.validBefore,
-          decision: selected.decision as unknown as Prisma.InputJsonValue,
-          // The 202 body no longer describes the payment; `finish` stores the final one.
-          response: null,
-          responseStatus: null,
-        },
-      });
-      if (claimed.count !== 1) return false;
-      await this.audit.append(tx, {
-        orgId: params.agent.orgId,
-        actor: { type: 'operator', id: approvedBy.apiKeyId },
-        action: 'payment.approved',
-        subject: { type: 'payment', id: params.paymentId },
-        data: {
-          agentId: params.agent.agentId,
-          amountAtomic: selected.requirement.amountAtomic.toString(),
-          network: selected.requirement.network,
-          asset: selected.requirement.assetAddress,
-          payTo: selected.requirement.payToAddress,
-        },
-        requestId: params.requestId,
-      });
-      return true;
-    });
   }
 
   /** The x402 payload and the header carrying it. */
@@ -539,6 +559,29 @@ export class PaymentAuthorizerService {
       );
     }
   }
+}
+
+/**
+ * Paired assertion (invariant 1): what the reserve accepted must fit every budget by the numbers it
+ * read. The hold is committed by then; the caller's failure path voids it.
+ */
+function assertWithinBudgets(params: {
+  holdId: string;
+  amountAtomic: bigint;
+  checks: readonly BudgetCheck[];
+  standings: Standings;
+}): void {
+  const usedByKey = new Map(params.standings.budgets.map((standing) => [standing.key, standing.usedAtomic]));
+  const violations = params.checks
+    .filter((check) => {
+      const usedAtomic = usedByKey.get(check.key);
+      return (
+        usedAtomic === undefined ||
+        !hasRoom({ limitAtomic: check.limitAtomic, usedAtomic, amountAtomic: params.amountAtomic })
+      );
+    })
+    .map((check) => `budget ${check.key} would be overspent`);
+  if (violations.length > 0) throw new HoldInvariantViolatedError({ holdId: params.holdId, violations });
 }
 
 /** When a hold backing an authorization valid until `validBefore` (unix seconds) may expire. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type PolicyVersions } from '@proco/persistence';
 import { type PaymentRequest, PaymentRequestInvalidError, parseDecimal } from '@proco/policy';
 import { type NormalizedPaymentRequired, type PayableRequirement } from '@proco/x402';
 import { ValidationFailedError } from '../common/api.errors';
@@ -34,6 +35,9 @@ export interface ReevaluateRequirementParams extends SelectRequirementParams {
     readonly amountAtomic: bigint;
   };
 }
+
+/** A selection evaluated under documents read now, with their versions for the database to confirm. */
+export type ExactSelection = SelectedRequirement & { readonly versions: PolicyVersions };
 
 /** The option to pay, the policy's verdict on it, and the checks the hold must enforce. */
 export interface SelectedRequirement {
@@ -87,14 +91,15 @@ export class PaymentSelectionService {
    */
   async evaluateExactly(
     params: SelectRequirementParams & { requirement: PayableRequirement },
-  ): Promise<SelectedRequirement> {
+  ): Promise<ExactSelection> {
     const request = this.requestOf(params);
-    const evaluated = await this.evaluate({ ...params, request });
+    const { versions, ...evaluated } = await this.evaluate({ ...params, request });
     return {
       requirement: params.requirement,
       request,
       evaluated,
       decision: toDecisionView(evaluated.decision),
+      versions,
     };
   }
 
@@ -104,7 +109,7 @@ export class PaymentSelectionService {
    * decision whatever it is, deny included: the caller decides what an approval overrides.
    * Errors: `no_payable_requirement` (the option is no longer payable here), `validation_failed`.
    */
-  async reevaluate(params: ReevaluateRequirementParams): Promise<SelectedRequirement> {
+  async reevaluate(params: ReevaluateRequirementParams): Promise<ExactSelection> {
     const { chosen } = params;
     const candidates = this.candidatesOf(params.paymentRequired);
     // By position first: the stored document is the seller's, byte for byte, so the entry at the
@@ -120,8 +125,8 @@ export class PaymentSelectionService {
     );
     if (requirement === undefined) throw new NoPayableRequirementError(candidates.rejections);
     const request = this.requestOf({ ...params, requirement });
-    const evaluated = await this.evaluate({ ...params, request });
-    return { requirement, request, evaluated, decision: toDecisionView(evaluated.decision) };
+    const { versions, ...evaluated } = await this.evaluate({ ...params, request });
+    return { requirement, request, evaluated, decision: toDecisionView(evaluated.decision), versions };
   }
 
   private candidatesOf(paymentRequired: NormalizedPaymentRequired): {
@@ -187,7 +192,7 @@ export class PaymentSelectionService {
 
   private async evaluate(
     params: SelectRequirementParams & { request: PaymentRequest },
-  ): Promise<EvaluatedPayment> {
+  ): Promise<EvaluatedPayment & { versions: PolicyVersions }> {
     try {
       return await this.evaluation.evaluate({
         orgId: params.orgId,

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
+import { AuditLogRepository, type PolicyVersions, Prisma, PrismaService } from '@proco/persistence';
 import {
   decodePaymentRequired,
   type NormalizedPaymentRequired,
   normalizePaymentRequired,
   paymentIdentifierOf,
 } from '@proco/x402';
+import { AgentFrozenError } from '../agents/agents.errors';
 import { type AgentPrincipal } from '../auth/principal';
 import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
 import { type DecisionView } from '../policies/decision.view';
@@ -188,14 +189,17 @@ export class PaymentsService {
       if (option.decision.outcome === 'hold_for_approval') {
         // Stored for an operator only if real usage agrees: over budget is a denial, not a wait.
         const exact = await this.selection.evaluateExactly({ ...request, requirement: option.requirement });
+        // The exact evaluation read the documents afresh (and remembered them): if they are not the
+        // ones the other options were decided under, decide everything again on them. Usage can
+        // only add denials, so an allow here also means the documents moved.
+        if (!sameVersions(exact.versions, policies.versions) || exact.decision.outcome === 'allow') {
+          return { kind: 'stale' };
+        }
         if (exact.decision.outcome === 'deny') {
           firstDenial ??= exact.decision;
           confirmed = true;
           continue;
         }
-        // Usage can only add denials; an allow means the cached documents were older than the
-        // ones just read: decide again on fresh ones.
-        if (exact.decision.outcome === 'allow') return { kind: 'stale' };
         const held = await this.holdForApproval({ ...params, selected: exact, now });
         return held === null ? { kind: 'key_taken' } : { kind: 'answered', status: 202, body: held };
       }
@@ -321,6 +325,13 @@ export class PaymentsService {
     });
     try {
       await this.prisma.$transaction(async (tx) => {
+        // A frozen agent queues nothing for operators; the share lock orders a concurrent freeze
+        // after this payment.
+        const [payer] = await tx.$queryRaw<{ status: string }[]>`
+          SELECT "status"::text AS status FROM "agents"
+           WHERE "id" = ${agent.agentId}::uuid AND "org_id" = ${agent.orgId}::uuid
+             FOR SHARE`;
+        if (payer?.status !== 'active') throw new AgentFrozenError(agent.agentId);
         await tx.payment.create({
           data: {
             id: paymentId,
@@ -379,6 +390,10 @@ function sellerScopedKey(params: { url: string; id: string }): string {
     .update(`${new URL(params.url).origin}\n${params.id}`, 'utf8')
     .digest();
   return `pi_${digest.toString('base64url')}`;
+}
+
+function sameVersions(left: PolicyVersions, right: PolicyVersions): boolean {
+  return left.org === right.org && left.agent === right.agent;
 }
 
 function storedBody(row: PaymentRow): string {

@@ -64,9 +64,11 @@ export class PoliciesService {
     const document = parseOrReject(input);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.prisma.$transaction((tx) =>
+        const version = await this.prisma.$transaction((tx) =>
           this.appendVersion(tx, { operator, target, document, requestId }),
         );
+        this.forgetEffective(operator.orgId, target);
+        return version;
       } catch (error: unknown) {
         const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
         if (!raced || attempt >= POLICY_CREATE_ATTEMPTS_MAX) throw error;
@@ -151,6 +153,20 @@ export class PoliciesService {
     }
     this.effectiveCache.set(cacheKey, effective);
     return effective;
+  }
+
+  /**
+   * Drops what this process remembers of the policies a change touches (an org policy applies to
+   * every agent of the org). Other replicas learn of it when the database refuses their versions.
+   */
+  private forgetEffective(orgId: string, target: PolicyTarget): void {
+    if (target.level === 'agent') {
+      this.effectiveCache.delete(`${orgId}:${target.agentId}`);
+      return;
+    }
+    for (const key of [...this.effectiveCache.keys()]) {
+      if (key.startsWith(`${orgId}:`)) this.effectiveCache.delete(key);
+    }
   }
 
   private async readEffective(orgId: string, agentId: string): Promise<EffectivePolicies> {

@@ -9,6 +9,7 @@ import {
   rateLimitChecksFor,
   type UsageSnapshot,
 } from '@proco/policy';
+import { type PolicyVersions } from '@proco/persistence';
 import { HOLD_STORE } from './hold-store.provider';
 import { PoliciesService } from './policies.service';
 
@@ -38,9 +39,12 @@ export class PolicyEvaluationService {
     @Inject(HOLD_STORE) private readonly holds: HoldStore,
   ) {}
 
-  /** Evaluates under the current documents and the usage the ledger reports now. */
-  async evaluate(params: EvaluatePaymentParams): Promise<EvaluatedPayment> {
-    const documents = await this.policies.effectiveDocuments(params.orgId, params.agentId);
+  /**
+   * Evaluates under the current documents (read now, and remembered for the purchase path) and the
+   * usage the ledger reports now; `versions` names the documents, for the database to confirm.
+   */
+  async evaluate(params: EvaluatePaymentParams): Promise<EvaluatedPayment & { versions: PolicyVersions }> {
+    const { documents, versions } = await this.policies.effectivePolicies(params.orgId, params.agentId, true);
     const checks = checksFor({ documents, request: params.request });
     const standings = await this.holds.usage({
       orgId: params.orgId,
@@ -49,7 +53,7 @@ export class PolicyEvaluationService {
       rateLimits: checks.rateLimitChecks,
       now: params.now,
     });
-    return decide({ documents, request: params.request, now: params.now, standings });
+    return { ...decide({ documents, request: params.request, now: params.now, standings }), versions };
   }
 }
 
