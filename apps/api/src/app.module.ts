@@ -11,6 +11,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JsonBodyMiddleware } from './common/json-body.middleware';
+import { FacilitatorModule } from './facilitator/facilitator.module';
 import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
 import { RequestMetricsMiddleware } from './health/request-metrics.middleware';
@@ -79,6 +80,7 @@ export class AppModule implements NestModule {
         PoliciesModule,
         ReceiptsModule,
         PaymentsModule,
+        FacilitatorModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, JsonBodyMiddleware],
     };

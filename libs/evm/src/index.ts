@@ -3,6 +3,7 @@
 export { testUsdAbi } from './contracts/test-usd.abi';
 export { testUsdBytecode, testUsdDeployedBytecode } from './contracts/test-usd.bytecode';
 export { multicall3Abi } from './contracts/multicall3.abi';
+export { eip3009Abi, ERC1271_MAGIC_VALUE, erc1271Abi } from './contracts/eip3009.abi';
 export { multicall3Bytecode, multicall3DeployedBytecode } from './contracts/multicall3.bytecode';
 export { eip5267Abi, tokenNameVersionAbi } from './token-domain.abi';
 export { decodeEip5267Fields } from './eip5267-fields.util';

@@ -2,7 +2,7 @@
 // authorization building, payment and settlement header codecs), shared by the payment endpoint,
 // the facilitator and the SDKs.
 export { formatAtomicAmount, parseAtomicAmount, UINT256_LIMIT } from './atomic-amount';
-export { chainIdOf, toCaip2Network, V1_NETWORK_CHAIN_IDS } from './x402-network';
+export { chainIdOf, toCaip2Network, V1_NETWORK_CHAIN_IDS, v1NetworkNamesOf } from './x402-network';
 export { decodePaymentRequired } from './decode-payment-required';
 export { normalizePaymentRequired } from './normalize-payment-required';
 export { EXACT_SCHEME } from './normalize-requirement';
@@ -31,9 +31,23 @@ export {
   X_PAYMENT_RESPONSE_HEADER,
 } from './x402-headers';
 export { JSON_REJECTION_REASONS, REQUIREMENT_UNSUPPORTED_REASONS } from './x402.reasons';
+export { parseVerifyRequest, payerOf, requirementsChainIdOf } from './verify-request';
+export { checkBeforeSignature, checkEip3009Payment, checkFromSignature } from './verify-exact-evm';
+export {
+  ECDSA_SIGNATURE_LENGTH_BYTES,
+  ecdsaFormViolation,
+  openSignatureEnvelope,
+  recoversTo,
+  SECP256K1_HALF_ORDER,
+  transferAuthorizationDigest,
+} from './authorization-signature';
+export { diagnoseSimulationRevert } from './diagnose-simulation-revert';
+export { authorizationIdOf } from './authorization-id';
+export { PROCO_VERIFY_INVALID_REASONS, VERIFY_INVALID_REASONS } from './verify-reasons';
 export {
   ACCEPTS_COUNT_MAX,
   ERROR_MESSAGE_LENGTH_CHARS_MAX,
+  FACILITATOR_REQUEST_LENGTH_CHARS_MAX,
   IDENTIFIER_LENGTH_CHARS_MAX,
   JSON_DEPTH_MAX,
   JSON_NODE_COUNT_MAX,
@@ -47,6 +61,8 @@ export {
   TEXT_LENGTH_CHARS_MAX,
   UINT256_DECIMAL_DIGITS_MAX,
   URL_LENGTH_CHARS_MAX,
+  VALID_BEFORE_HORIZON_SECONDS_MAX,
+  VALID_BEFORE_MARGIN_SECONDS,
 } from './x402.limits';
 export {
   findX402Error,
@@ -54,11 +70,13 @@ export {
   InvalidAmountError,
   InvalidArgumentError,
   InvalidBase64Error,
+  InvalidFacilitatorRequestError,
   InvalidHeaderNameError,
   InvalidJsonError,
   InvalidPaymentIdentifierError,
   InvalidPaymentPayloadError,
   InvalidPaymentRequiredError,
+  InvalidPaymentRequirementsError,
   InvalidPaymentResponseError,
   PaymentIdentifierRequiredError,
   RequirementNotPayableError,
@@ -97,3 +115,23 @@ export type { DecodePaymentHeaderParams, EncodedPaymentHeader } from './payment-
 export type { PaymentHeaderName } from './x402-headers';
 export type { JsonRejectionReason, RequirementUnsupportedReason } from './x402.reasons';
 export type { HeaderTooLargeCode, X402ErrorCode, X402ErrorType, X402Issue } from './x402.errors';
+export type {
+  Eip3009Payment,
+  Eip3009VerifyRequest,
+  UnsupportedPayment,
+  VerifyRequest,
+  VerifyRequirements,
+} from './verify-request';
+export type { CheckEip3009PaymentParams, PayerSignatureEvidence } from './verify-exact-evm';
+export type {
+  Erc6492Deployment,
+  SignatureEnvelope,
+  TransferAuthorizationDigestParams,
+} from './authorization-signature';
+export type {
+  ContractReading,
+  DiagnoseSimulationRevertParams,
+  SimulationRevertReadings,
+} from './diagnose-simulation-revert';
+export type { AuthorizationIdParams } from './authorization-id';
+export type { VerifyInvalidReason, VerifyRefusal } from './verify-reasons';

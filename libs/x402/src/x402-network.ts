@@ -87,3 +87,13 @@ export function chainIdOf(network: string): number {
   }
   return chainId;
 }
+
+/**
+ * The v1 network names of an EVM chain id (from `V1_NETWORK_CHAIN_IDS`), in table order; empty
+ * when v1 has no name for it.
+ */
+export function v1NetworkNamesOf(chainId: number): string[] {
+  return Object.entries(V1_NETWORK_CHAIN_IDS)
+    .filter(([, id]) => id === chainId)
+    .map(([name]) => name);
+}

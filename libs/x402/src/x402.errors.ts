@@ -18,6 +18,8 @@ export type X402ErrorCode =
   | 'invalid_payment_identifier'
   | 'payment_identifier_required'
   | 'invalid_argument'
+  | 'invalid_facilitator_request'
+  | 'invalid_payment_requirements'
   | RequirementUnsupportedReason;
 
 /** One schema violation: where (a JSONPath-like `$.accepts[0].payTo`) and what. */
@@ -163,6 +165,31 @@ export class InvalidPaymentResponseError extends X402Error {
   }
 }
 
+/**
+ * A facilitator request body (`{ x402Version, paymentPayload, paymentRequirements }`) is not one:
+ * not an object, a part missing, or a top-level version that disagrees with the payload's.
+ */
+export class InvalidFacilitatorRequestError extends X402Error {
+  readonly code = 'invalid_facilitator_request' as const;
+  readonly issues: readonly X402Issue[];
+
+  constructor({ issues, cause }: { issues: readonly X402Issue[]; cause?: unknown }) {
+    super(`invalid facilitator request: ${describeIssues(issues)}`, { cause });
+    this.issues = issues;
+  }
+}
+
+/** The `paymentRequirements` a seller sent its facilitator are structurally invalid. */
+export class InvalidPaymentRequirementsError extends X402Error {
+  readonly code = 'invalid_payment_requirements' as const;
+  readonly issues: readonly X402Issue[];
+
+  constructor({ issues, cause }: { issues: readonly X402Issue[]; cause?: unknown }) {
+    super(`invalid PaymentRequirements: ${describeIssues(issues)}`, { cause });
+    this.issues = issues;
+  }
+}
+
 /** A header name that carries no x402 payment payload. */
 export class InvalidHeaderNameError extends X402Error {
   readonly code = 'invalid_header_name' as const;
@@ -227,6 +254,8 @@ export type X402ErrorType =
   | InvalidPaymentRequiredError
   | InvalidPaymentPayloadError
   | InvalidPaymentResponseError
+  | InvalidFacilitatorRequestError
+  | InvalidPaymentRequirementsError
   | InvalidHeaderNameError
   | RequirementNotPayableError
   | InvalidPaymentIdentifierError

@@ -66,3 +66,24 @@ export const UINT256_DECIMAL_DIGITS_MAX = 78;
  * there, which is longer than ordinary free text.
  */
 export const ERROR_MESSAGE_LENGTH_CHARS_MAX = 4096;
+
+/**
+ * Largest facilitator request body (`{ x402Version, paymentPayload, paymentRequirements }`) we
+ * verify, in characters of string content plus one per value: a payload header's worth of payment
+ * plus a requirement with a bazaar schema fits with room to spare.
+ */
+export const FACILITATOR_REQUEST_LENGTH_CHARS_MAX = 64 * 1024;
+
+/**
+ * The reference facilitator's block-time buffer, in seconds: an authorization must stay valid at
+ * least this long after verify (`validBefore >= now + 6`), or it could expire before it is mined.
+ */
+export const VALID_BEFORE_MARGIN_SECONDS = 6;
+
+/**
+ * Farthest ahead `validBefore` may lie at verify, in seconds: one hour. The reference facilitator
+ * has no upper bound, so a client could hand a seller a year-long authorization that stays
+ * replayable against the payer until its nonce is used; Proco's own signer never signs longer than
+ * this either (`VALID_BEFORE_CAP_SECONDS`).
+ */
+export const VALID_BEFORE_HORIZON_SECONDS_MAX = 3_600;

@@ -1,0 +1,11 @@
+// Bounds and timings of the facilitator endpoints, named with their units (STYLE rule 25).
+
+/**
+ * How long a verified authorization stays locked against a second verify, at most: the time a
+ * seller takes from verify to settle (the reference server runs its handler in between). Settle
+ * consumes the lock; it never outlives the authorization's `validBefore` either.
+ */
+export const AUTHORIZATION_LOCK_TTL_MS = 120_000;
+
+/** Longest revert reason passed on in `invalidMessage`, in characters. */
+export const REVERT_REASON_LENGTH_CHARS_MAX = 200;

@@ -1,0 +1,226 @@
+import { Injectable } from '@nestjs/common';
+import {
+  authorizationIdOf,
+  checkBeforeSignature,
+  checkFromSignature,
+  diagnoseSimulationRevert,
+  EXACT_SCHEME,
+  InvalidFacilitatorRequestError,
+  InvalidPaymentPayloadError,
+  InvalidPaymentRequirementsError,
+  openSignatureEnvelope,
+  parseVerifyRequest,
+  payerOf,
+  requirementsChainIdOf,
+  transferAuthorizationDigest,
+  v1NetworkNamesOf,
+  X402Error,
+  type Eip3009VerifyRequest,
+  type PayerSignatureEvidence,
+  type VerifyRefusal,
+  type VerifyRequest,
+} from '@proco/x402';
+import { keccak256 } from 'viem';
+import { NetworkRegistryService, type RegisteredNetwork } from '../networks/network-registry.service';
+import { AuthorizationLockService } from './authorization-lock.service';
+import { readErc1271Verdict, readHasCode, readRevertDiagnosis, simulateTransfer } from './exact-evm-chain';
+import { FacilitatorRequestRejectedError } from './facilitator.errors';
+import { AUTHORIZATION_LOCK_TTL_MS } from './facilitator.limits';
+
+/** `POST /facilitator/verify`'s answer, the x402 VerifyResponse. */
+export interface VerifyResponseView {
+  readonly isValid: boolean;
+  readonly invalidReason?: string;
+  readonly invalidMessage?: string;
+  readonly payer?: string;
+}
+
+/** One payment kind the facilitator verifies. */
+export interface SupportedKindView {
+  readonly x402Version: 1 | 2;
+  readonly scheme: string;
+  /** CAIP-2 for v2, the v1 name for v1. */
+  readonly network: string;
+}
+
+/** `GET /facilitator/supported`'s answer, the x402 SupportedResponse. */
+export interface SupportedView {
+  readonly kinds: readonly SupportedKindView[];
+  readonly extensions: readonly string[];
+  readonly signers: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The x402 facilitator for `exact` EIP-3009 payments on every configured network, wire-compatible
+ * with the reference `HTTPFacilitatorClient`. Verify runs the reference facilitator's checks in its
+ * order with its reason strings, then Proco's own (asset allowlist, `validBefore` horizon, USDC's
+ * signature rules), simulates the transfer, and takes the authorization's in-flight lock.
+ */
+@Injectable()
+export class FacilitatorService {
+  constructor(
+    private readonly registry: NetworkRegistryService,
+    private readonly locks: AuthorizationLockService,
+  ) {}
+
+  /** Every configured network, as CAIP-2 for v2 and by its v1 name(s) for v1. */
+  supported(): SupportedView {
+    const networks = this.registry.list();
+    const v2 = networks.map((network) => ({
+      x402Version: 2 as const,
+      scheme: EXACT_SCHEME,
+      network: network.config.id,
+    }));
+    const v1 = networks.flatMap((network) =>
+      v1NetworkNamesOf(network.chainId).map((name) => ({
+        x402Version: 1 as const,
+        scheme: EXACT_SCHEME,
+        network: name,
+      })),
+    );
+    // Proco settles later from its own relayer; no signer is announced until settle exists.
+    return { kinds: [...v2, ...v1], extensions: [], signers: {} };
+  }
+
+  /**
+   * Verifies a payment against its requirements: `isValid: true`, or `isValid: false` with the
+   * first failing reason (a 200 either way). Reads the chain (payer code, simulation, and on a
+   * revert the token's state) and takes the in-flight lock; writes nothing else.
+   *
+   * Errors: `invalid_json`, `invalid_facilitator_request`, `unsupported_version`,
+   * `invalid_payment_payload`, `invalid_payment_requirements`, `invalid_amount` (400);
+   * `rpc_unavailable` and `service_unavailable` (503, retryable).
+   */
+  async verify(body: unknown): Promise<VerifyResponseView> {
+    const request = parseRequest(body);
+    const refusal = await this.refusalOf(request);
+    const payer = payerOf(request);
+    return {
+      isValid: refusal === null,
+      ...(refusal === null ? {} : { invalidReason: refusal.reason }),
+      ...(refusal?.message === undefined ? {} : { invalidMessage: refusal.message }),
+      ...(payer === null ? {} : { payer }),
+    };
+  }
+
+  private async refusalOf(request: VerifyRequest): Promise<VerifyRefusal | null> {
+    const chainId = requirementsChainIdOf(request);
+    const network = this.registry.list().find((candidate) => candidate.chainId === chainId);
+    if (network === undefined) {
+      return {
+        reason: 'unsupported_network',
+        message: `Proco does not facilitate ${request.requirements.network}`,
+      };
+    }
+    if (request.payment.kind !== 'eip3009') {
+      return { reason: 'unsupported_payload_type', message: 'only EIP-3009 authorizations are verified' };
+    }
+    const eip3009: Eip3009VerifyRequest = { ...request, payment: request.payment };
+    return checkBeforeSignature(eip3009) ?? (await this.refusalOnChain(network, eip3009));
+  }
+
+  private async refusalOnChain(
+    network: RegisteredNetwork,
+    request: Eip3009VerifyRequest,
+  ): Promise<VerifyRefusal | null> {
+    const payerSignature = await this.payerSignatureEvidence(network, request);
+    const nowSeconds = BigInt(Math.floor(Date.now() / 1_000));
+    const { asset } = request.requirements;
+    const refusal = await checkFromSignature({
+      request,
+      chainId: network.chainId,
+      nowSeconds,
+      payerSignature,
+      assetConfigured: this.registry.findAsset({ network: network.config.id, asset }) !== undefined,
+    });
+    if (refusal !== null) return refusal;
+    const { authorization } = request.payment;
+    const signature = openSignatureEnvelope(request.payment.signature).innerSignature;
+    const simulated = await simulateTransfer(network, { asset, authorization, signature });
+    if (simulated.status === 'reverted') {
+      return this.diagnose({ network, request, revertReason: simulated.reason });
+    }
+    return this.lockAuthorization({ network, request, nowSeconds });
+  }
+
+  // The last check: only one verify of an authorization passes until settle consumes the lock.
+  private async lockAuthorization(params: {
+    network: RegisteredNetwork;
+    request: Eip3009VerifyRequest;
+    nowSeconds: bigint;
+  }): Promise<VerifyRefusal | null> {
+    const { network, request, nowSeconds } = params;
+    const { authorization, signature } = request.payment;
+    const locked = await this.locks.acquire({
+      authorizationId: authorizationIdOf({
+        chainId: network.chainId,
+        asset: request.requirements.asset,
+        from: authorization.from,
+        nonce: authorization.nonce,
+      }),
+      holder: keccak256(signature),
+      // Never past validBefore (at least 6 s ahead here): an expired authorization needs no lock.
+      ttlMs: Math.min(
+        AUTHORIZATION_LOCK_TTL_MS,
+        Number(BigInt(authorization.validBefore) - nowSeconds) * 1_000,
+      ),
+    });
+    return locked
+      ? null
+      : { reason: 'authorization_in_flight', message: 'another verify of this authorization holds its lock' };
+  }
+
+  // How the chain says the payer's signature must be judged: by ecrecover (no code), by the
+  // wallet's EIP-1271 (code), or not at all (an ERC-6492 wallet that would need deploying).
+  private async payerSignatureEvidence(
+    network: RegisteredNetwork,
+    request: Eip3009VerifyRequest,
+  ): Promise<PayerSignatureEvidence> {
+    const { innerSignature, deployment } = openSignatureEnvelope(request.payment.signature);
+    const wallet = request.payment.authorization.from;
+    if (!(await readHasCode(network, wallet))) {
+      return deployment === null ? { kind: 'externally_owned' } : { kind: 'counterfactual' };
+    }
+    const digest = transferAuthorizationDigest({ request, chainId: network.chainId });
+    if (digest === null) return { kind: 'contract', erc1271Valid: false };
+    return {
+      kind: 'contract',
+      erc1271Valid: await readErc1271Verdict(network, { wallet, digest, signature: innerSignature }),
+    };
+  }
+
+  private async diagnose(params: {
+    network: RegisteredNetwork;
+    request: Eip3009VerifyRequest;
+    revertReason: string | null;
+  }): Promise<VerifyRefusal> {
+    const { network, request, revertReason } = params;
+    const { asset, extra, amountAtomic } = request.requirements;
+    const { from, nonce } = request.payment.authorization;
+    const readings = await readRevertDiagnosis(network, { asset, from, nonce });
+    // checkBeforeSignature made sure both are non-empty strings.
+    const name = extra?.['name'];
+    const version = extra?.['version'];
+    const expectedName = typeof name === 'string' ? name : '';
+    const expectedVersion = typeof version === 'string' ? version : '';
+    const reason = diagnoseSimulationRevert({ readings, expectedName, expectedVersion, amountAtomic });
+    return revertReason === null ? { reason } : { reason, message: revertReason };
+  }
+}
+
+function parseRequest(body: unknown): VerifyRequest {
+  try {
+    return parseVerifyRequest(body);
+  } catch (error: unknown) {
+    if (error instanceof X402Error) {
+      const issues =
+        error instanceof InvalidFacilitatorRequestError ||
+        error instanceof InvalidPaymentPayloadError ||
+        error instanceof InvalidPaymentRequirementsError
+          ? error.issues
+          : [];
+      throw new FacilitatorRequestRejectedError(error.code, error.message, issues, { cause: error });
+    }
+    throw error;
+  }
+}
