@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AddressInfo } from 'node:net';
 import { anvilDevAccount, findFreePort, localChainDefinition, mintTestTokens, testUsdAbi } from '@proco/evm';
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '@proco/x402';
 import { HTTPFacilitatorClient } from '@x402/core/http';
 import type { PaymentPayload, PaymentRequirements, VerifyResponse } from '@x402/core/types';
 import fc from 'fast-check';
@@ -162,16 +163,7 @@ async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
   };
   const signed = await signer.signTypedData({
     domain: { ...domain, chainId: inject('chainId'), verifyingContract: asset },
-    types: {
-      TransferWithAuthorization: [
-        { name: 'from', type: 'address' },
-        { name: 'to', type: 'address' },
-        { name: 'value', type: 'uint256' },
-        { name: 'validAfter', type: 'uint256' },
-        { name: 'validBefore', type: 'uint256' },
-        { name: 'nonce', type: 'bytes32' },
-      ],
-    },
+    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
     primaryType: 'TransferWithAuthorization',
     message: {
       ...authorization,
