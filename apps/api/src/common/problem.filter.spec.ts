@@ -5,6 +5,7 @@ import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { Prisma } from '@proco/persistence';
 import { HttpRequestError } from 'viem';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RpcUnavailableError } from '../networks/networks.errors';
 import { ProblemFilter } from './problem.filter';
 
 const SECRET = 'sk-live-123';
@@ -83,6 +84,16 @@ describe('ProblemFilter', () => {
     expect(render(error)).toMatchObject({
       status: 503,
       body: { code: 'service_unavailable' },
+      headers: { 'Retry-After': '5' },
+    });
+  });
+
+  it('tells when to retry after a chain RPC failure too', () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const error = new RpcUnavailableError('eip155:84532', { cause: new Error('connect ECONNREFUSED') });
+    expect(render(error)).toMatchObject({
+      status: 503,
+      body: { code: 'rpc_unavailable' },
       headers: { 'Retry-After': '5' },
     });
   });

@@ -72,8 +72,9 @@ export class ProblemFilter implements ExceptionFilter {
       ...extensions,
     };
     if (response.headersSent) return;
-    // Both are worth a retry; say when, so well-behaved clients back off instead of hammering.
-    if (code === 'service_unavailable' || code === 'rate_limited') {
+    // Worth a retry (any unavailable dependency, a rate limit); say when, so well-behaved clients
+    // back off instead of hammering.
+    if (entry.status === 503 || code === 'rate_limited') {
       response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     }
     response.status(entry.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
