@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
 import { Redis } from 'ioredis';
@@ -10,6 +11,7 @@ export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 @Injectable()
 export class RedisService implements OnModuleDestroy {
   readonly client: Redis;
+  private connecting: Promise<void> | null = null;
 
   constructor(@InjectConfig() config: ProcoConfig) {
     this.client = new Redis(config.redis.url, {
@@ -27,9 +29,31 @@ export class RedisService implements OnModuleDestroy {
     });
   }
 
+  /**
+   * Waits until the client can take commands. The client connects lazily and queues nothing while
+   * offline, so a first command must wait for the connection; concurrent first callers share one
+   * connect, and a connection already under way is awaited for at most the connect timeout. When
+   * Redis is down this returns anyway and the command itself fails (a 503 at the edge).
+   */
+  async ensureConnected(): Promise<void> {
+    if (this.connecting !== null) return this.connecting;
+    const { client } = this;
+    if (client.status === 'wait') {
+      this.connecting = client.connect().finally(() => {
+        this.connecting = null;
+      });
+      return this.connecting;
+    }
+    if (client.status === 'connecting' || client.status === 'connect') {
+      await once(client, 'ready', { signal: AbortSignal.timeout(REDIS_CONNECT_TIMEOUT_MS) }).catch(
+        () => undefined,
+      );
+    }
+  }
+
   /** Connects if needed and answers PING; throws when Redis is unreachable. */
   async ping(): Promise<void> {
-    if (this.client.status === 'wait') await this.client.connect();
+    await this.ensureConnected();
     await this.client.ping();
   }
 

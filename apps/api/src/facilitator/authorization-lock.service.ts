@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { Injectable } from '@nestjs/common';
-import { REDIS_CONNECT_TIMEOUT_MS, RedisService } from '@proco/persistence';
+import { RedisService } from '@proco/persistence';
 
 /** Redis key space of the in-flight locks, under the configured Redis prefix. */
 export const AUTHORIZATION_LOCK_KEY_PREFIX = 'facilitator:authorization-lock:';
@@ -25,15 +24,13 @@ export interface AcquireAuthorizationLockParams {
  */
 @Injectable()
 export class AuthorizationLockService {
-  private connecting: Promise<void> | null = null;
-
   constructor(private readonly redis: RedisService) {}
 
   /** Takes the lock; false when another verify holds it. */
   async acquire({ authorizationId, holder, ttlMs }: AcquireAuthorizationLockParams): Promise<boolean> {
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1)
       throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
-    await this.connected();
+    await this.redis.ensureConnected();
     const answer = await this.redis.client.set(
       `${AUTHORIZATION_LOCK_KEY_PREFIX}${authorizationId}`,
       holder,
@@ -42,24 +39,5 @@ export class AuthorizationLockService {
       'NX',
     );
     return answer === 'OK';
-  }
-
-  // The shared client connects lazily and queues nothing while offline, so the first command
-  // must wait for the connection; concurrent first calls share one connect. A connection someone
-  // else opened is awaited (bounded); when Redis is down the command itself then fails, as a 503.
-  private async connected(): Promise<void> {
-    const { client } = this.redis;
-    if (this.connecting !== null) return this.connecting;
-    if (client.status === 'wait') {
-      this.connecting = client.connect().finally(() => {
-        this.connecting = null;
-      });
-      return this.connecting;
-    }
-    if (client.status === 'connecting' || client.status === 'connect') {
-      await once(client, 'ready', { signal: AbortSignal.timeout(REDIS_CONNECT_TIMEOUT_MS) }).catch(
-        () => undefined,
-      );
-    }
   }
 }
