@@ -1,6 +1,7 @@
 // Boots the real API application (the same factory production uses) against a fresh database,
 // the run's anvil chain and a unique Redis key prefix.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig, type ProcoConfig } from '@proco/config';
 import { inject } from 'vitest';
@@ -68,7 +69,24 @@ export async function startApiHarness(params: StartApiHarnessParams = {}): Promi
     },
     async close() {
       await app.close();
+      await dropRedisPrefix(config.redis.url, config.redis.prefix);
       if (ownsDatabase) await database.drop();
     },
   };
+}
+
+/** Deletes every key the app wrote under its Redis prefix, so runs leave nothing behind. */
+async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
