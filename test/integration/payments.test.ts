@@ -611,17 +611,39 @@ describe('POST /v1/payments under changing policy and budgets', () => {
     await http.put(`/v1/policies/agents/${agent.id}`).set(bearer(org.adminKey)).send(document).expect(200);
   }
 
-  it('applies a policy changed after its last purchase (the remembered version is refused)', async () => {
+  it('applies a policy another replica changed after this one remembered it', async () => {
     const agent = await createAgent(org.adminKey);
-    await setAgentPolicy(agent, { methods: { allow: ['GET'] } });
+    await setAgentPolicy(agent, { budgets: [] });
     const body = { url: RESOURCE_URL, method: 'GET', paymentRequired: paymentRequiredFor() };
     expect((await pay(agent, body)).status).toBe(201);
-    // The evaluation of the next purchase starts from the remembered version; the database
-    // refuses it, and the purchase is decided again under the new one.
-    await setAgentPolicy(agent, { hosts: { deny: ['api.example.com'] } });
+    // A second API process on the same database: its policy write never reaches this process's
+    // memory, so the next purchase here starts from the remembered version. The database refuses
+    // that version under the hold locks and the purchase is decided again under the new one.
+    const replica = await startApiHarness({
+      database: harness.database,
+      masterKeyBase64: harness.masterKeyBase64,
+    });
+    try {
+      await request(replica.app.getHttpServer())
+        .put(`/v1/policies/agents/${agent.id}`)
+        .set(bearer(org.adminKey))
+        .send({
+          budgets: [
+            {
+              id: 'tiny',
+              asset: { network: `eip155:${inject('chainId')}`, asset: inject('tokenAddress') },
+              limitAtomic: '1',
+              window: { kind: 'rolling', durationSeconds: 3_600 },
+            },
+          ],
+        })
+        .expect(200);
+    } finally {
+      await replica.close();
+    }
     const denied = await pay(agent, body);
     expect(denied.status).toBe(402);
-    expect(denied.body).toMatchObject({ code: 'payment_denied', decision: { outcome: 'deny' } });
+    expect(denied.body).toMatchObject({ code: 'payment_denied', reason: 'budget_exceeded' });
     expect(await holdCount(agent.id)).toBe(1);
   });
 
