@@ -6,13 +6,15 @@ import { PrismaService } from './prisma.service';
 import { errorCodesOf, withTransientRetry } from './transient-retry';
 
 /** SQLSTATE raised by `proco_begin_payment` when a policy pointer moved after evaluation. */
-const POLICY_CHANGED = 'PR001';
+const POLICY_CHANGED = 'PR001' as const;
 /** SQLSTATE raised by `proco_begin_payment` when a twin took the key while this call reserved. */
-const KEY_TAKEN_WHILE_RESERVING = 'PR002';
+const KEY_TAKEN_WHILE_RESERVING = 'PR002' as const;
 /** SQLSTATE raised when the agent stopped being an active payer while the call waited for locks. */
-const PAYER_CHANGED = 'PR003';
+const PAYER_CHANGED = 'PR003' as const;
 /** SQLSTATE raised by `proco_begin_approved_payment` when the payment was no longer held. */
-const CLAIM_LOST = 'PR004';
+const CLAIM_LOST = 'PR004' as const;
+const RAISED_REFUSALS = [POLICY_CHANGED, KEY_TAKEN_WHILE_RESERVING, PAYER_CHANGED, CLAIM_LOST] as const;
+type RaisedRefusal = (typeof RAISED_REFUSALS)[number];
 
 /** The policy versions a purchase was evaluated under; null where the target has no policy. */
 export interface PolicyVersions {
@@ -155,34 +157,28 @@ export class PaymentStore {
       decision: params.decision,
     };
     const audit = params.audit.map((event) => prepareAuditEvent(event));
-    let row: BeginRow;
-    try {
-      row = await withTransientRetry(async () => {
-        const result = await this.prisma.pool.query<BeginRow>({
-          name: 'proco_begin_payment',
-          text: BEGIN_SQL,
-          values: [
-            JSON.stringify(payment),
-            Buffer.from(params.requestHash),
-            params.expectedWallet,
-            JSON.stringify(params.policyVersions),
-            json.budgets,
-            json.rateLimits,
-            params.holdExpiresAt.toISOString(),
-            params.retentionSeconds,
-            JSON.stringify(audit),
-          ],
-        });
-        const [first] = result.rows;
-        if (first === undefined) throw new Error('proco_begin_payment returned no row.');
-        return first;
-      });
-    } catch (error: unknown) {
-      const codes = errorCodesOf(error);
-      if (codes.has(POLICY_CHANGED)) return { outcome: 'policy_changed' };
-      if (codes.has(KEY_TAKEN_WHILE_RESERVING)) return { outcome: 'key_taken', existingPaymentId: null };
-      if (codes.has(PAYER_CHANGED)) return { outcome: 'agent_frozen' };
-      throw error;
+    const row = await this.callBegin('proco_begin_payment', BEGIN_SQL, [
+      JSON.stringify(payment),
+      Buffer.from(params.requestHash),
+      params.expectedWallet,
+      JSON.stringify(params.policyVersions),
+      json.budgets,
+      json.rateLimits,
+      params.holdExpiresAt.toISOString(),
+      params.retentionSeconds,
+      JSON.stringify(audit),
+    ]);
+    if ('raised' in row) {
+      switch (row.raised) {
+        case KEY_TAKEN_WHILE_RESERVING:
+          return { outcome: 'key_taken', existingPaymentId: null };
+        case POLICY_CHANGED:
+          return { outcome: 'policy_changed' };
+        case PAYER_CHANGED:
+          return { outcome: 'agent_frozen' };
+        case CLAIM_LOST:
+          throw new Error('proco_begin_payment raised a claim loss.');
+      }
     }
     return this.beginResultOf(params, row);
   }
@@ -207,32 +203,26 @@ export class PaymentStore {
       decision: params.decision,
     };
     const audit = params.audit.map((event) => prepareAuditEvent(event));
-    let row: BeginRow;
-    try {
-      row = await withTransientRetry(async () => {
-        const result = await this.prisma.pool.query<BeginRow>({
-          name: 'proco_begin_approved_payment',
-          text: BEGIN_APPROVED_SQL,
-          values: [
-            JSON.stringify(payment),
-            params.expectedWallet,
-            JSON.stringify(params.policyVersions),
-            json.budgets,
-            json.rateLimits,
-            params.holdExpiresAt.toISOString(),
-            JSON.stringify(audit),
-          ],
-        });
-        const [first] = result.rows;
-        if (first === undefined) throw new Error('proco_begin_approved_payment returned no row.');
-        return first;
-      });
-    } catch (error: unknown) {
-      const codes = errorCodesOf(error);
-      if (codes.has(POLICY_CHANGED)) return { outcome: 'policy_changed' };
-      if (codes.has(PAYER_CHANGED)) return { outcome: 'agent_frozen' };
-      if (codes.has(CLAIM_LOST)) return { outcome: 'claim_lost' };
-      throw error;
+    const row = await this.callBegin('proco_begin_approved_payment', BEGIN_APPROVED_SQL, [
+      JSON.stringify(payment),
+      params.expectedWallet,
+      JSON.stringify(params.policyVersions),
+      json.budgets,
+      json.rateLimits,
+      params.holdExpiresAt.toISOString(),
+      JSON.stringify(audit),
+    ]);
+    if ('raised' in row) {
+      switch (row.raised) {
+        case CLAIM_LOST:
+          return { outcome: 'claim_lost' };
+        case POLICY_CHANGED:
+          return { outcome: 'policy_changed' };
+        case PAYER_CHANGED:
+          return { outcome: 'agent_frozen' };
+        case KEY_TAKEN_WHILE_RESERVING:
+          throw new Error('proco_begin_approved_payment raised a key conflict.');
+      }
     }
     const result = this.beginResultOf(params, row);
     if (
@@ -263,6 +253,30 @@ export class PaymentStore {
       });
       return result.rows[0]?.finished === true;
     });
+  }
+
+  /**
+   * Runs one begin statement (retrying a deadlock or serialization failure, the statement being
+   * atomic), answering its row, or which of the function's own refusals it raised.
+   */
+  private async callBegin(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<BeginRow | { readonly raised: RaisedRefusal }> {
+    try {
+      return await withTransientRetry(async () => {
+        const result = await this.prisma.pool.query<BeginRow>({ name, text, values });
+        const [first] = result.rows;
+        if (first === undefined) throw new Error(`${name} returned no row.`);
+        return first;
+      });
+    } catch (error: unknown) {
+      const codes = errorCodesOf(error);
+      const raised = RAISED_REFUSALS.find((code) => codes.has(code));
+      if (raised !== undefined) return { raised };
+      throw error;
+    }
   }
 
   private beginResultOf(
