@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { type AddressInfo } from 'node:net';
 import { anvilDevAccount, findFreePort, localChainDefinition, mintTestTokens, testUsdAbi } from '@proco/evm';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '@proco/x402';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PAYER_VERIFY_WINDOW_MS } from '../../apps/api/src/facilitator/facilitator.limits';
 import { HTTPFacilitatorClient } from '@x402/core/http';
 import type { PaymentPayload, PaymentRequirements, VerifyResponse } from '@x402/core/types';
 import fc from 'fast-check';
@@ -471,6 +473,43 @@ describe("Proco's own refusals", () => {
       expect(ttlMs).toBeLessThanOrEqual(120_000);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it("limits one payer's verifies per minute (429, before any chain read), not other payers'", async () => {
+    const limit = 20;
+    const limited = await startApiHarness({
+      environment: { PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE: String(limit) },
+    });
+    try {
+      const { adminKey } = await limited.bootstrapOrg('Facilitator rate limit');
+      const verify = (payment: Fixture) =>
+        request(limited.app.getHttpServer())
+          .post('/facilitator/verify')
+          .set(bearer(adminKey))
+          .send(bodyOf(payment));
+      // Payloads that pass the static checks and are refused after the first chain read.
+      const payment = await fixture({
+        signer: privateKeyToAccount(generatePrivateKey()),
+        validForSeconds: 7_200n,
+      });
+      // Start well inside a window, so every request below lands in the same one.
+      const intoWindowMs = Date.now() % PAYER_VERIFY_WINDOW_MS;
+      if (intoWindowMs > PAYER_VERIFY_WINDOW_MS - 10_000)
+        await sleep(PAYER_VERIFY_WINDOW_MS - intoWindowMs + 100);
+      for (let index = 0; index < limit; index += 1) {
+        const allowed = await verify(payment);
+        expect(allowed.status).toBe(200);
+        expect(allowed.body.invalidReason).toBe('authorization_validity_too_long');
+      }
+      const refused = await verify(payment);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ code: 'rate_limited', retryable: true });
+      expect(refused.headers['retry-after']).toEqual(expect.any(String));
+      const other = await verify(await fixture({ validForSeconds: 7_200n }));
+      expect(other.status).toBe(200);
+    } finally {
+      await limited.close();
     }
   });
 

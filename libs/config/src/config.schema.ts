@@ -28,6 +28,7 @@ export const EnvironmentVariablesSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
     .default('postgresql://postgres@127.0.0.1:5432/proco'),
   PROCO_DATABASE_POOL_SIZE: positiveIntSchema.max(200).default(10),
+  PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE: positiveIntSchema.max(1_000_000).default(1_200),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')

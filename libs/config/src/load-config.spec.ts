@@ -89,6 +89,7 @@ describe('loadConfig defaults', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'proco' },
       rpc: { timeoutMs: 5_000 },
       faucet: { enabled: true },
+      facilitator: { payerVerifiesPerMinute: 1_200 },
     });
     expect(config.masterKeys.source).toBe('development-file');
     expect(config.masterKeys.previous).toEqual([]);

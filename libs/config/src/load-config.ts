@@ -39,6 +39,8 @@ export interface ProcoConfig {
   readonly networks: readonly NetworkConfig[];
   readonly rpc: { readonly timeoutMs: number };
   readonly faucet: { readonly enabled: boolean };
+  /** Verifies of one payer's authorizations per network and minute that may reach the chain. */
+  readonly facilitator: { readonly payerVerifiesPerMinute: number };
 }
 
 export interface LoadConfigParams {
@@ -90,6 +92,7 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
     faucet: {
       enabled: variables.PROCO_FAUCET_ENABLED ?? (variables.PROCO_ENV !== 'production' && anyLocalNetwork),
     },
+    facilitator: { payerVerifiesPerMinute: variables.PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE },
   };
   return deepFreeze(config);
 }

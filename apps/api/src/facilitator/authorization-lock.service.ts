@@ -3,6 +3,8 @@ import { RedisService } from '@proco/persistence';
 
 /** Redis key space of the in-flight locks, under the configured Redis prefix. */
 export const AUTHORIZATION_LOCK_KEY_PREFIX = 'facilitator:authorization-lock:';
+/** Redis key space of the per-payer verify counters. */
+export const PAYER_VERIFY_COUNTER_KEY_PREFIX = 'facilitator:payer-verifies:';
 
 /** Parameters of `AuthorizationLockService.acquire`. */
 export interface AcquireAuthorizationLockParams {
@@ -39,5 +41,29 @@ export class AuthorizationLockService {
       'NX',
     );
     return answer === 'OK';
+  }
+
+  /**
+   * Counts one verify of `payer`'s authorization on `chainId` in the current fixed window and
+   * answers how many there were, this one included. One `INCR` and `PEXPIRE` in a transaction, so
+   * concurrent verifies on any replica count exactly; the key outlives its window by one window.
+   */
+  async countPayerVerify(params: {
+    chainId: number;
+    payer: string;
+    windowMs: number;
+    nowMs: number;
+  }): Promise<number> {
+    await this.redis.ensureConnected();
+    const window = Math.floor(params.nowMs / params.windowMs);
+    const key = `${PAYER_VERIFY_COUNTER_KEY_PREFIX}${params.chainId}:${params.payer.toLowerCase()}:${window}`;
+    const results = await this.redis.client
+      .multi()
+      .incr(key)
+      .pexpire(key, 2 * params.windowMs)
+      .exec();
+    const counted = results?.[0]?.[1];
+    if (typeof counted !== 'number') throw new Error('Redis answered no count for a payer verify.');
+    return counted;
   }
 }

@@ -24,3 +24,14 @@ export class FacilitatorRequestRejectedError extends DomainError<FacilitatorErro
     return { errors: this.issues.map((issue) => ({ field: issue.path, message: issue.message })) };
   }
 }
+
+/** One payer's verifies reached `PAYER_VERIFY_LIMIT_PER_WINDOW`; retry after the window. */
+export class PayerRateLimitedError extends DomainError<'rate_limited'> {
+  readonly code = 'rate_limited';
+  constructor(readonly windowMs: number) {
+    super('Too many verifies for this payer; retry after the window.');
+  }
+  override details(): Record<string, unknown> {
+    return { retryable: true, windowSeconds: Math.ceil(this.windowMs / 1_000) };
+  }
+}

@@ -9,3 +9,11 @@ export const AUTHORIZATION_LOCK_TTL_MS = 120_000;
 
 /** Longest revert reason passed on in `invalidMessage`, in characters. */
 export const REVERT_REASON_LENGTH_CHARS_MAX = 200;
+
+/**
+ * The fixed window of the per-payer verify limit (`PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE`,
+ * default 1,200, i.e. 20 a second: an agent paying one API many times a second stays under it).
+ * Each verify that reaches the chain costs RPC calls (code, simulation, diagnosis), so one payer
+ * cannot make Proco spend its RPC quota or probe balances at will.
+ */
+export const PAYER_VERIFY_WINDOW_MS = 60_000;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InjectConfig, type ProcoConfig } from '@proco/config';
 import {
   authorizationIdOf,
   checkBeforeSignature,
@@ -24,8 +25,8 @@ import { keccak256 } from 'viem';
 import { NetworkRegistryService, type RegisteredNetwork } from '../networks/network-registry.service';
 import { AuthorizationLockService } from './authorization-lock.service';
 import { readErc1271Verdict, readHasCode, readRevertDiagnosis, simulateTransfer } from './exact-evm-chain';
-import { FacilitatorRequestRejectedError } from './facilitator.errors';
-import { AUTHORIZATION_LOCK_TTL_MS } from './facilitator.limits';
+import { FacilitatorRequestRejectedError, PayerRateLimitedError } from './facilitator.errors';
+import { AUTHORIZATION_LOCK_TTL_MS, PAYER_VERIFY_WINDOW_MS } from './facilitator.limits';
 
 /** `POST /facilitator/verify`'s answer, the x402 VerifyResponse. */
 export interface VerifyResponseView {
@@ -61,6 +62,7 @@ export class FacilitatorService {
   constructor(
     private readonly registry: NetworkRegistryService,
     private readonly locks: AuthorizationLockService,
+    @InjectConfig() private readonly config: ProcoConfig,
   ) {}
 
   /** Every configured network, as CAIP-2 for v2 and by its v1 name(s) for v1. */
@@ -89,6 +91,7 @@ export class FacilitatorService {
    *
    * Errors: `invalid_json`, `invalid_facilitator_request`, `unsupported_version`,
    * `invalid_payment_payload`, `invalid_payment_requirements`, `invalid_amount` (400);
+   * `rate_limited` (429: the payer's verifies per minute, `PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE`);
    * `rpc_unavailable` and `service_unavailable` (503, retryable).
    */
   async verify(body: unknown): Promise<VerifyResponseView> {
@@ -123,6 +126,16 @@ export class FacilitatorService {
     network: RegisteredNetwork,
     request: Eip3009VerifyRequest,
   ): Promise<VerifyRefusal | null> {
+    // Before the first chain read: a flood of one payer's authorizations costs no RPC calls.
+    const verifies = await this.locks.countPayerVerify({
+      chainId: network.chainId,
+      payer: request.payment.authorization.from,
+      windowMs: PAYER_VERIFY_WINDOW_MS,
+      nowMs: Date.now(),
+    });
+    if (verifies > this.config.facilitator.payerVerifiesPerMinute) {
+      throw new PayerRateLimitedError(PAYER_VERIFY_WINDOW_MS);
+    }
     const payerSignature = await this.payerSignatureEvidence(network, request);
     const nowSeconds = BigInt(Math.floor(Date.now() / 1_000));
     const { asset } = request.requirements;
