@@ -6,6 +6,7 @@ import { anvilDevAccount, localChainDefinition, testUsdAbi } from '@proco/evm';
 import { PrismaService } from '@proco/persistence';
 import { verifyReceipt } from '@proco/receipts';
 import { decodePaymentHeader, TRANSFER_WITH_AUTHORIZATION_TYPES } from '@proco/x402';
+import fc from 'fast-check';
 import request from 'supertest';
 import {
   type Address,
@@ -462,6 +463,66 @@ describe('POST /v1/payments', () => {
     expect(scalar.status).toBeGreaterThanOrEqual(400);
     expect(scalar.status).toBeLessThan(500);
     expect(await holdCount(agent.id)).toBe(0);
+  });
+
+  it('a seeded fuzz of hostile requirements and documents never gets a 5xx, and a refusal holds nothing', async () => {
+    const agent = await createAgent(org.adminKey);
+    const seed = Number(process.env['PAYMENTS_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
+    console.info(`payments fuzz seed ${seed} (replay with PAYMENTS_FUZZ_SEED)`);
+    const hostileAmount = fc.oneof(
+      fc.constantFrom('0', '-1', '1e18', '0x10', '1.5', ' 1', '01', '', '１２', (2n ** 256n).toString()),
+      fc.bigInt({ min: 0n, max: 2n ** 260n }).map(String),
+      fc.string({ maxLength: 80 }),
+      fc.anything(),
+    );
+    const hostileValue = fc.oneof(fc.anything(), fc.string({ maxLength: 200 }), fc.constant(null));
+    const requirement = fc.record(
+      {
+        scheme: fc.oneof(fc.constant('exact'), hostileValue),
+        network: fc.oneof(fc.constant(`eip155:${inject('chainId')}`), fc.constant('eip155:1'), hostileValue),
+        amount: fc.oneof(fc.constant('10000'), hostileAmount),
+        asset: fc.oneof(fc.constant(inject('tokenAddress')), hostileValue),
+        payTo: fc.oneof(fc.constant(payee), fc.constant(`${payee}00`), hostileValue),
+        maxTimeoutSeconds: fc.oneof(fc.constant(120), fc.integer(), hostileValue),
+        extra: fc.oneof(fc.constant({ name: 'USDC', version: '2' }), hostileValue),
+      },
+      { requiredKeys: [] },
+    );
+    const document = fc.oneof(
+      fc.array(requirement, { maxLength: 4 }).map((accepts) => ({ body: paymentRequiredFor(accepts) })),
+      fc
+        .record({ x402Version: hostileValue, accepts: hostileValue, resource: hostileValue })
+        .map((body) => ({ body })),
+      fc.string({ maxLength: 300 }).map((text) => ({ header: Buffer.from(text).toString('base64') })),
+      fc.string({ maxLength: 300 }).map((text) => ({ header: text })),
+      fc.constant({
+        body: JSON.parse('{"__proto__":{"polluted":true},"x402Version":2,"accepts":[]}') as object,
+      }),
+    );
+    const holdsBefore = await holdCount(agent.id);
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(document, async (generated) => {
+        const response = await pay(agent, {
+          url: RESOURCE_URL,
+          method: 'GET',
+          ...('header' in generated
+            ? { paymentRequiredHeader: generated.header }
+            : { paymentRequired: generated.body }),
+        });
+        expect(response.status).toBeLessThan(500);
+        if (response.status >= 400) {
+          refused += 1;
+          expect(response.body.code).toMatch(/^[a-z][a-z0-9_]*$/);
+        }
+      }),
+      { seed, numRuns: 150 },
+    );
+    // Only allowed payments (201) may have reserved; every refusal left nothing behind.
+    const authorized = await prisma.payment.count({ where: { agentId: agent.id, status: 'authorized' } });
+    expect(await holdCount(agent.id)).toBe(holdsBefore + authorized);
+    expect(refused).toBeGreaterThan(0);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
   it('refuses a frozen agent with 409 before any hold', async () => {
