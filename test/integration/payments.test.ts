@@ -708,6 +708,49 @@ describe('POST /v1/payments under changing policy and budgets', () => {
     expect(await holdCount(agent.id)).toBe(1);
   });
 
+  it('decides a held-for-approval option again when its fresh policy is not the remembered one', async () => {
+    const agent = await createAgent(org.adminKey);
+    const otherPayee = anvilDevAccount({ index: 4 }).address;
+    const network = `eip155:${inject('chainId')}`;
+    // Remembered here: the first payee needs approval above 500, the other payee is denied.
+    await setAgentPolicy(agent, {
+      payees: { deny: [otherPayee] },
+      approvalThreshold: { perAsset: [{ network, asset: inject('tokenAddress'), aboveAtomic: '500' }] },
+    });
+    const cheap = {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor([requirementFor('100')]),
+    };
+    expect((await pay(agent, cheap)).status).toBe(201);
+    // Another API process reverses it: the first payee is denied, the other allowed, no threshold.
+    const replica = await startApiHarness({
+      database: harness.database,
+      masterKeyBase64: harness.masterKeyBase64,
+    });
+    try {
+      await request(replica.app.getHttpServer())
+        .put(`/v1/policies/agents/${agent.id}`)
+        .set(bearer(org.adminKey))
+        .send({ payees: { deny: [payee] } })
+        .expect(200);
+    } finally {
+      await replica.close();
+    }
+    // Under the remembered policy the cheaper option would be held for approval; under the
+    // current one it is denied and the other option is paid.
+    const response = await pay(agent, {
+      url: RESOURCE_URL,
+      method: 'GET',
+      paymentRequired: paymentRequiredFor([
+        requirementFor('900'),
+        { ...requirementFor('1000'), payTo: otherPayee },
+      ]),
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.requirement).toMatchObject({ payTo: otherPayee, amount: '1000' });
+  });
+
   it('replays a stored authorization even when policy now denies the same purchase', async () => {
     const agent = await createAgent(org.adminKey);
     const key = `replay-after-deny-${randomUUID()}`;
