@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  type BudgetCheck,
-  hasRoom,
-  HoldInvariantViolatedError,
-  type HoldStore,
-  type Standings,
-} from '@proco/ledger';
+import { hasRoom, HoldInvariantViolatedError, type HoldStore, type Standings } from '@proco/ledger';
 import { type AppendAuditEventParams, PaymentStore, type PolicyVersions } from '@proco/persistence';
 import {
   buildPaymentPayload,
@@ -196,24 +190,12 @@ export class PaymentAuthorizerService {
         return { kind: 'stale' };
       case 'budget_exceeded':
       case 'rate_limit_exceeded':
-        return {
-          kind: 'denied',
-          decision: deniedByLedger({
-            decision: selected.decision,
-            reason: begun.outcome,
-            standings: begun.standings,
-          }),
-        };
+        return { kind: 'denied', decision: deniedByLedger(selected.decision, begun) };
       case 'reserved':
         break;
     }
     try {
-      assertWithinBudgets({
-        holdId,
-        amountAtomic: requirement.amountAtomic,
-        checks: selected.evaluated.budgetChecks,
-        standings: begun.standings,
-      });
+      assertWithinBudgets({ holdId, selected, standings: begun.standings });
       // The decision as it stands with the usage the reserve read: the same rules on the same
       // numbers, so anything but `allow` means the reserve and the policy disagree.
       const evaluated = decide({
@@ -314,24 +296,12 @@ export class PaymentAuthorizerService {
         throw new PolicyChangedError(agent.agentId);
       case 'budget_exceeded':
       case 'rate_limit_exceeded':
-        return {
-          kind: 'denied',
-          decision: deniedByLedger({
-            decision: selected.decision,
-            reason: begun.outcome,
-            standings: begun.standings,
-          }),
-        };
+        return { kind: 'denied', decision: deniedByLedger(selected.decision, begun) };
       case 'reserved':
         break;
     }
     try {
-      assertWithinBudgets({
-        holdId,
-        amountAtomic: requirement.amountAtomic,
-        checks: selected.evaluated.budgetChecks,
-        standings: begun.standings,
-      });
+      assertWithinBudgets({ holdId, selected, standings: begun.standings });
       await this.sign({ ...context, built });
       return { kind: 'authorized' };
     } catch (error: unknown) {
@@ -567,17 +537,16 @@ export class PaymentAuthorizerService {
  */
 function assertWithinBudgets(params: {
   holdId: string;
-  amountAtomic: bigint;
-  checks: readonly BudgetCheck[];
+  selected: SelectedRequirement;
   standings: Standings;
 }): void {
+  const amountAtomic = params.selected.requirement.amountAtomic;
   const usedByKey = new Map(params.standings.budgets.map((standing) => [standing.key, standing.usedAtomic]));
-  const violations = params.checks
+  const violations = params.selected.evaluated.budgetChecks
     .filter((check) => {
       const usedAtomic = usedByKey.get(check.key);
       return (
-        usedAtomic === undefined ||
-        !hasRoom({ limitAtomic: check.limitAtomic, usedAtomic, amountAtomic: params.amountAtomic })
+        usedAtomic === undefined || !hasRoom({ limitAtomic: check.limitAtomic, usedAtomic, amountAtomic })
       );
     })
     .map((check) => `budget ${check.key} would be overspent`);
@@ -599,24 +568,23 @@ function errorCodeOf(error: unknown): string {
 }
 
 /** The selected decision turned into the ledger's denial, with the standings the reserve saw. */
-function deniedByLedger(params: {
-  decision: DecisionView;
-  reason: 'budget_exceeded' | 'rate_limit_exceeded';
-  standings: Standings;
-}): DecisionView {
-  const budgets = new Map(params.standings.budgets.map((standing) => [standing.key, standing]));
-  const rateLimits = new Map(params.standings.rateLimits.map((standing) => [standing.key, standing]));
+function deniedByLedger(
+  decision: DecisionView,
+  refusal: { readonly outcome: 'budget_exceeded' | 'rate_limit_exceeded'; readonly standings: Standings },
+): DecisionView {
+  const budgets = new Map(refusal.standings.budgets.map((standing) => [standing.key, standing]));
+  const rateLimits = new Map(refusal.standings.rateLimits.map((standing) => [standing.key, standing]));
   return {
-    ...params.decision,
+    ...decision,
     outcome: 'deny',
-    reason: params.reason,
-    budgets: params.decision.budgets.map((budget) => {
+    reason: refusal.outcome,
+    budgets: decision.budgets.map((budget) => {
       const standing = budgets.get(budget.key);
       return standing === undefined
         ? budget
         : { ...budget, used: standing.usedAtomic.toString(), remaining: standing.remainingAtomic.toString() };
     }),
-    rateLimits: params.decision.rateLimits.map((limit) => {
+    rateLimits: decision.rateLimits.map((limit) => {
       const standing = rateLimits.get(limit.key);
       return standing === undefined
         ? limit
