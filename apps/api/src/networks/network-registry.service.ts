@@ -1,13 +1,15 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type AssetConfig, InjectConfig, type NetworkConfig, type ProcoConfig } from '@proco/config';
 import { verifyAssetDomain } from '@proco/evm';
-import { PrismaService } from '@proco/persistence';
+import { Prisma, PrismaService } from '@proco/persistence';
 import { createPublicClient, getAddress, http, type PublicClient } from 'viem';
 import { NetworkNotFoundError, NetworkVerificationError } from './networks.errors';
 
 /** Attempts to reach each RPC at start-up before refusing to start. */
 export const BOOT_RPC_ATTEMPTS_MAX = 5;
 export const BOOT_RPC_RETRY_DELAY_MS = 1_000;
+/** Attempts to record a network when replicas booting together race on its first insert. */
+export const NETWORK_RECORD_ATTEMPTS_MAX = 3;
 
 /** A configured network with its client; assets carry checksummed addresses. */
 export interface RegisteredNetwork {
@@ -93,6 +95,20 @@ export class NetworkRegistryService implements OnApplicationBootstrap {
   }
 
   private async record(network: RegisteredNetwork): Promise<void> {
+    // Replicas booting together race on the first insert (Prisma's upsert reads, then inserts);
+    // the loser runs again and finds the row to update.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.recordOnce(network);
+        return;
+      } catch (error: unknown) {
+        const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+        if (!raced || attempt >= NETWORK_RECORD_ATTEMPTS_MAX) throw error;
+      }
+    }
+  }
+
+  private async recordOnce(network: RegisteredNetwork): Promise<void> {
     const now = new Date();
     await this.prisma.$transaction(async (tx) => {
       await tx.network.upsert({

@@ -422,6 +422,9 @@ export class PaymentAuthorizerService {
         RECEIPT_LIFETIME_MAX_SECONDS,
         Math.max(1, Number(authorization.validBefore) - Math.floor(params.now.getTime() / 1_000)),
       ),
+      // Issued at the decision time the lifetime is counted from, so `exp` is `validBefore` exactly
+      // even when signing crosses a second boundary.
+      now: params.now,
     });
     const view: AuthorizedPaymentView = {
       paymentId: params.paymentId,

@@ -232,11 +232,13 @@ export class ReceiptKeysService implements OnApplicationBootstrap {
     claims: Omit<UnsignedReceiptClaims, 'iss'>;
     /** 1 to `RECEIPT_LIFETIME_MAX_SECONDS`; the library default (10 minutes) when absent. */
     lifetimeSeconds?: number;
+    /** The issue time (`iat`; `exp` counts from it); the current time when absent. */
+    now?: Date;
   }): Promise<string> {
     const signer = await this.activeSigner();
     return signer.sign({
       claims: { ...params.claims, iss: this.config.api.publicUrl },
-      now: new Date(),
+      now: params.now ?? new Date(),
       ...(params.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: params.lifetimeSeconds }),
     });
   }
