@@ -16,7 +16,7 @@ import request from 'supertest';
 import { type Address, type Hex, type TypedDataDefinition, verifyTypedData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KEYRING } from '../../apps/api/src/wallets/keyring.provider';
+import { KEYRING } from '@proco/config';
 import { WalletsService } from '../../apps/api/src/wallets/wallets.service';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 

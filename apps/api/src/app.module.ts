@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
-import { PersistenceModule } from '@proco/persistence';
+import { PersistenceModule, queueRootModule } from '@proco/persistence';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
@@ -70,6 +70,7 @@ export class AppModule implements NestModule {
           }),
         }),
         PersistenceModule,
+        queueRootModule(),
         AuthModule,
         HealthModule,
         NetworksModule,

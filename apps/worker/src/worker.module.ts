@@ -1,8 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
-import { MAINTENANCE_QUEUE } from '@proco/jobs';
-import { PersistenceModule } from '@proco/persistence';
+import { ConfigModule, keyringProvider, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
+import { MAINTENANCE_QUEUE, SETTLEMENT_QUEUE } from '@proco/jobs';
+import { PersistenceModule, queueRootModule } from '@proco/persistence';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { holdStoreProvider } from './hold-store.provider';
@@ -10,10 +10,15 @@ import { AuditVerificationProcessor } from './maintenance/audit-verification.pro
 import { HoldExpiryProcessor } from './maintenance/hold-expiry.processor';
 import { MaintenanceScheduleService } from './maintenance/maintenance-schedule.service';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { SettlementSweepProcessor } from './maintenance/settlement-sweep.processor';
 import { StuckPaymentProcessor } from './maintenance/stuck-payment.processor';
-
-/** Time to establish the queue's Redis connection. */
-export const QUEUE_CONNECT_TIMEOUT_MS = 5_000;
+import { FailpointsService } from './settlement/failpoints.service';
+import { RelayerService } from './settlement/relayer.service';
+import { SettlementConfirmService } from './settlement/settlement-confirm.service';
+import { SettlementLedgerService } from './settlement/settlement-ledger.service';
+import { SettlementNetworksService } from './settlement/settlement-networks.service';
+import { SettlementSubmitService } from './settlement/settlement-submit.service';
+import { SettlementProcessor } from './settlement/settlement.processor';
 
 /** The worker process: BullMQ processors for background work. */
 @Module({})
@@ -35,20 +40,8 @@ export class WorkerModule {
           }),
         }),
         PersistenceModule,
-        BullModule.forRootAsync({
-          inject: [PROCO_CONFIG],
-          useFactory: (resolved: ProcoConfig) => ({
-            prefix: `${resolved.redis.prefix}:bull`,
-            // BullMQ workers block on Redis, so they need `maxRetriesPerRequest: null`.
-            connection: {
-              // Options, not a client: BullMQ closes only the connections it creates itself.
-              url: resolved.redis.url,
-              maxRetriesPerRequest: null,
-              connectTimeout: QUEUE_CONNECT_TIMEOUT_MS,
-            },
-          }),
-        }),
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
+        queueRootModule(),
+        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }, { name: SETTLEMENT_QUEUE }),
       ],
       providers: [
         holdStoreProvider,
@@ -56,7 +49,16 @@ export class WorkerModule {
         AuditVerificationProcessor,
         HoldExpiryProcessor,
         StuckPaymentProcessor,
+        SettlementSweepProcessor,
         MaintenanceScheduleService,
+        keyringProvider,
+        FailpointsService,
+        SettlementNetworksService,
+        RelayerService,
+        SettlementLedgerService,
+        SettlementSubmitService,
+        SettlementConfirmService,
+        SettlementProcessor,
       ],
     };
   }

@@ -29,6 +29,11 @@ export const EnvironmentVariablesSchema = z.object({
     .default('postgresql://postgres@127.0.0.1:5432/proco'),
   PROCO_DATABASE_POOL_SIZE: positiveIntSchema.max(200).default(10),
   PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE: positiveIntSchema.max(1_000_000).default(1_200),
+  PROCO_SETTLE_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
+  PROCO_SETTLEMENT_BATCH_SIZE: positiveIntSchema.max(200).default(20),
+  PROCO_SETTLEMENT_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  PROCO_SETTLEMENT_GAS_PER_AUTHORIZATION_MAX: positiveIntSchema.min(30_000).max(1_000_000).default(150_000),
+  PROCO_SETTLEMENT_RECEIPT_TIMEOUT_MS: positiveIntSchema.max(600_000).default(60_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -45,6 +50,14 @@ export const EnvironmentVariablesSchema = z.object({
   PROCO_BODY_LIMIT_BYTES: positiveIntSchema.max(10 * 1024 * 1024).default(64 * 1024),
   PROCO_FAUCET_ENABLED: booleanSchema.optional(),
   PROCO_DOCS_ENABLED: booleanSchema.default(true),
+  /** Test-only crash sites, `name:crash` or `name:error`, comma-separated; refused in production. */
+  PROCO_FAILPOINTS: z
+    .string()
+    .regex(
+      /^([a-z][a-zA-Z.]{0,63}:(crash|error))(,[a-z][a-zA-Z.]{0,63}:(crash|error)){0,15}$/,
+      'a comma-separated list of name:crash or name:error',
+    )
+    .optional(),
 });
 export type EnvironmentVariables = z.infer<typeof EnvironmentVariablesSchema>;
 
@@ -74,6 +87,8 @@ export const NetworkConfigSchema = z
     /** A developer chain (anvil): enables the test-token faucet. */
     local: z.boolean().default(false),
     explorerUrl: z.url().optional(),
+    /** The Multicall3-compatible contract batched settlements go through (its canonical address by default). */
+    multicall3: addressSchema.default('0xcA11bde05977b3631167028862bE2a173976CA11'),
     assets: z.array(AssetConfigSchema).max(64).default([]),
   })
   .superRefine((network, context) => {

@@ -17,5 +17,6 @@ export type {
   NetworksFile,
 } from './config.schema';
 export { DEVELOPMENT_MASTER_KEY_FILE, loadConfig, MASTER_KEY_LENGTH_BYTES } from './load-config';
-export type { LoadConfigParams, ProcoConfig } from './load-config';
+export type { FailpointAction, LoadConfigParams, ProcoConfig } from './load-config';
 export { SecretBytes } from './secret-bytes';
+export { KEYRING, keyringProvider } from './keyring.provider';

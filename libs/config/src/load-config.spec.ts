@@ -90,10 +90,20 @@ describe('loadConfig defaults', () => {
       rpc: { timeoutMs: 5_000 },
       faucet: { enabled: true },
       facilitator: { payerVerifiesPerMinute: 1_200 },
+      settlement: {
+        settleWaitMs: 30_000,
+        batchSize: 20,
+        batchWaitMs: 0,
+        gasPerAuthorizationMax: 150_000,
+        receiptTimeoutMs: 60_000,
+      },
     });
     expect(config.masterKeys.source).toBe('development-file');
     expect(config.masterKeys.previous).toEqual([]);
-    expect(config.networks).toEqual([buildNetwork()]);
+    // The canonical Multicall3 address unless a network names another.
+    expect(config.networks).toEqual([
+      { ...buildNetwork(), multicall3: '0xcA11bde05977b3631167028862bE2a173976CA11' },
+    ]);
   });
 
   it('freezes the whole config, nested objects included', () => {
@@ -291,6 +301,42 @@ describe('loadConfig issues', () => {
     expect((error as ConfigError).message).toMatch(/^Invalid configuration \(2 problems\):/);
     expect((error as ConfigError).message).toContain('  - PROCO_API_PORT: ');
     expect((error as ConfigError).message).toContain('  - PROCO_LOG_LEVEL: ');
+  });
+});
+
+describe('loadConfig failpoints', () => {
+  it('reads named failpoints with their action, and none by default', () => {
+    const config = loadConfig({
+      environment: { PROCO_FAILPOINTS: 'settlement.afterPersist:crash,settlement.afterReceipt:error' },
+      workingDirectory: workingDirectory(),
+    });
+    expect([...config.failpoints]).toEqual([
+      ['settlement.afterPersist', 'crash'],
+      ['settlement.afterReceipt', 'error'],
+    ]);
+    expect(loadConfig({ environment: {}, workingDirectory: workingDirectory() }).failpoints.size).toBe(0);
+  });
+
+  it.each(['settlement.afterPersist', 'a:explode', ':crash', 'a:crash,,b:error'])(
+    'refuses the malformed list %j',
+    (value) => {
+      const issues = issuesOf({
+        environment: { PROCO_FAILPOINTS: value },
+        workingDirectory: workingDirectory(),
+      });
+      expect(variablesOf(issues)).toContain('PROCO_FAILPOINTS');
+    },
+  );
+
+  it('refuses failpoints in production', () => {
+    const issues = issuesOf({
+      environment: { PROCO_ENV: 'production', PROCO_FAILPOINTS: 'settlement.afterPersist:crash' },
+      workingDirectory: workingDirectory(),
+    });
+    expect(issues).toContainEqual({
+      variable: 'PROCO_FAILPOINTS',
+      message: 'failpoints are for tests; refused in production',
+    });
   });
 });
 

@@ -41,7 +41,24 @@ export interface ProcoConfig {
   readonly faucet: { readonly enabled: boolean };
   /** Verifies of one payer's authorizations per network and minute that may reach the chain. */
   readonly facilitator: { readonly payerVerifiesPerMinute: number };
+  readonly settlement: {
+    /** How long `POST /facilitator/settle` waits for confirmation before answering `settlement_pending`. */
+    readonly settleWaitMs: number;
+    /** Authorizations per transaction; 1 settles each in its own transaction. */
+    readonly batchSize: number;
+    /** How long the first queued authorization waits for others to share its transaction. */
+    readonly batchWaitMs: number;
+    /** Gas one authorization may cost; a transaction estimated above count x this is not sent. */
+    readonly gasPerAuthorizationMax: number;
+    /** How long one confirmation attempt waits for a receipt before the outcome is `unknown`. */
+    readonly receiptTimeoutMs: number;
+  };
+  /** Failpoints by name (tests only): crash the process, or throw, when the code passes the site. */
+  readonly failpoints: ReadonlyMap<string, FailpointAction>;
 }
+
+/** What a failpoint does when reached: `crash` is SIGKILL of the process, `error` a thrown error. */
+export type FailpointAction = 'crash' | 'error';
 
 export interface LoadConfigParams {
   /** The variables to read; the process environment by default. */
@@ -64,6 +81,9 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
 
   const masterKeys = readMasterKeys({ variables, resolvePath, issues });
   const networks = readNetworks({ variables, environment, resolvePath, issues });
+  if (variables.PROCO_FAILPOINTS !== undefined && variables.PROCO_ENV === 'production') {
+    issues.push({ variable: 'PROCO_FAILPOINTS', message: 'failpoints are for tests; refused in production' });
+  }
   if (issues.length > 0 || masterKeys === undefined || networks === undefined) {
     throw new ConfigError(issues);
   }
@@ -93,6 +113,19 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
       enabled: variables.PROCO_FAUCET_ENABLED ?? (variables.PROCO_ENV !== 'production' && anyLocalNetwork),
     },
     facilitator: { payerVerifiesPerMinute: variables.PROCO_FACILITATOR_PAYER_VERIFIES_PER_MINUTE },
+    settlement: {
+      settleWaitMs: variables.PROCO_SETTLE_WAIT_MS,
+      batchSize: variables.PROCO_SETTLEMENT_BATCH_SIZE,
+      batchWaitMs: variables.PROCO_SETTLEMENT_BATCH_WAIT_MS,
+      gasPerAuthorizationMax: variables.PROCO_SETTLEMENT_GAS_PER_AUTHORIZATION_MAX,
+      receiptTimeoutMs: variables.PROCO_SETTLEMENT_RECEIPT_TIMEOUT_MS,
+    },
+    failpoints: new Map(
+      (variables.PROCO_FAILPOINTS?.split(',') ?? []).map((entry) => {
+        const [name = '', action] = entry.split(':');
+        return [name, action === 'crash' ? 'crash' : 'error'] as const;
+      }),
+    ),
   };
   return deepFreeze(config);
 }

@@ -7,8 +7,11 @@
 /** Housekeeping on a schedule: audit-chain verification, hold expiry, stuck-payment sweeps. */
 export const MAINTENANCE_QUEUE = 'maintenance';
 
+/** Putting authorizations on chain: signing and storing relayer transactions, then confirming them. */
+export const SETTLEMENT_QUEUE = 'settlement';
+
 /** Every queue Proco uses; a producer and a processor agree on these names. */
-export const QUEUE_NAMES = Object.freeze([MAINTENANCE_QUEUE] as const);
+export const QUEUE_NAMES = Object.freeze([MAINTENANCE_QUEUE, SETTLEMENT_QUEUE] as const);
 
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
@@ -20,6 +23,12 @@ export interface JobPayloads {
   'audit.verify-chain': { readonly requestedBy: JobRequester };
   'holds.expire-due': { readonly requestedBy: JobRequester };
   'payments.fail-stuck': { readonly requestedBy: JobRequester };
+  /** Re-enqueues settlements and relayer transactions that have no live job (the outbox sweep). */
+  'settlements.sweep': { readonly requestedBy: JobRequester };
+  /** Signs and stores transactions for the queued settlements of one asset on one network. */
+  'settlement.submit': { readonly network: string; readonly asset: string };
+  /** Broadcasts one stored relayer transaction (again, if need be) and records its chain outcome. */
+  'settlement.confirm': { readonly relayerTransactionId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -40,6 +49,9 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = Object.freeze(
   'audit.verify-chain': MAINTENANCE_QUEUE,
   'holds.expire-due': MAINTENANCE_QUEUE,
   'payments.fail-stuck': MAINTENANCE_QUEUE,
+  'settlements.sweep': MAINTENANCE_QUEUE,
+  'settlement.submit': SETTLEMENT_QUEUE,
+  'settlement.confirm': SETTLEMENT_QUEUE,
 });
 
 /** Every job name, in declaration order. */
@@ -48,4 +60,32 @@ export const JOB_NAMES: readonly JobName[] = Object.freeze(Object.keys(QUEUE_OF_
 /** True when `value` names a job of the map (e.g. `job.name` as BullMQ hands it over). */
 export function isJobName(value: unknown): value is JobName {
   return typeof value === 'string' && (JOB_NAMES as readonly string[]).includes(value);
+}
+
+// BullMQ job ids may not contain ':' (its key separator), which every CAIP-2 network id has.
+const jobIdPart = (value: string): string => value.toLowerCase().replace(/[^a-z0-9.x-]/g, '_');
+
+/**
+ * The id of a `settlement.submit` job: one per asset, network and batch `window`, so every
+ * settlement queued in a window shares one job (`origin` keeps the sweep's jobs apart from the API's).
+ */
+export function settlementSubmitJobId(params: {
+  readonly origin: 'settle' | 'sweep';
+  readonly network: string;
+  readonly asset: string;
+  readonly window: number;
+}): string {
+  return [
+    params.origin,
+    'submit',
+    jobIdPart(params.network),
+    jobIdPart(params.asset),
+    String(params.window),
+  ].join('.');
+}
+
+/** The id of a `settlement.confirm` job; the sweep adds its window so a failed job's id never blocks it. */
+export function settlementConfirmJobId(relayerTransactionId: string, sweepWindow?: number): string {
+  const base = `confirm.${jobIdPart(relayerTransactionId)}`;
+  return sweepWindow === undefined ? base : `sweep.${base}.${sweepWindow}`;
 }

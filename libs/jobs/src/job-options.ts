@@ -14,7 +14,8 @@ export const FINISHED_JOBS_KEPT = 100;
 export interface ProcoJobOptions {
   readonly attempts: number;
   readonly backoff: { readonly type: 'exponential' | 'fixed'; readonly delay: number };
-  readonly removeOnComplete: number;
+  /** Completed jobs kept, or `true` to remove a job as soon as it completes. */
+  readonly removeOnComplete: number | true;
   readonly removeOnFail: number;
 }
 
@@ -23,5 +24,22 @@ export const MAINTENANCE_JOB_OPTIONS: ProcoJobOptions = Object.freeze({
   attempts: MAINTENANCE_JOB_ATTEMPTS,
   backoff: Object.freeze({ type: 'exponential' as const, delay: MAINTENANCE_JOB_BACKOFF_MS }),
   removeOnComplete: FINISHED_JOBS_KEPT,
+  removeOnFail: FINISHED_JOBS_KEPT,
+});
+
+/** Attempts of a settlement job before the sweeper has to pick its work up again. */
+export const SETTLEMENT_JOB_ATTEMPTS = 8;
+/** The first retry delay of a settlement job; it doubles on each further attempt (about 4 minutes in all). */
+export const SETTLEMENT_JOB_BACKOFF_MS = 1_000;
+
+/**
+ * The options of every settlement job: bounded exponential retries. A finished job is removed at
+ * once, so its id (one per relayer transaction, or per asset and batch window) can be enqueued
+ * again by the sweeper; failures are kept, bounded, for inspection.
+ */
+export const SETTLEMENT_JOB_OPTIONS: ProcoJobOptions = Object.freeze({
+  attempts: SETTLEMENT_JOB_ATTEMPTS,
+  backoff: Object.freeze({ type: 'exponential' as const, delay: SETTLEMENT_JOB_BACKOFF_MS }),
+  removeOnComplete: true,
   removeOnFail: FINISHED_JOBS_KEPT,
 });

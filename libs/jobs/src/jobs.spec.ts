@@ -2,20 +2,37 @@
 // and the job options are bounded and cannot be changed at run time by a careless caller.
 import { describe, expect, it } from 'vitest';
 
-import { isJobName, JOB_NAMES, MAINTENANCE_QUEUE, QUEUE_NAMES, QUEUE_OF_JOB } from './job-map';
+import {
+  isJobName,
+  JOB_NAMES,
+  MAINTENANCE_QUEUE,
+  QUEUE_NAMES,
+  QUEUE_OF_JOB,
+  SETTLEMENT_QUEUE,
+} from './job-map';
 import {
   FINISHED_JOBS_KEPT,
   MAINTENANCE_JOB_ATTEMPTS,
   MAINTENANCE_JOB_BACKOFF_MS,
   MAINTENANCE_JOB_OPTIONS,
+  SETTLEMENT_JOB_ATTEMPTS,
+  SETTLEMENT_JOB_OPTIONS,
 } from './job-options';
 
 describe('job map', () => {
   it('lists every job once, each on a known queue', () => {
-    expect(JOB_NAMES).toEqual(['audit.verify-chain', 'holds.expire-due', 'payments.fail-stuck']);
+    expect(JOB_NAMES).toEqual([
+      'audit.verify-chain',
+      'holds.expire-due',
+      'payments.fail-stuck',
+      'settlements.sweep',
+      'settlement.submit',
+      'settlement.confirm',
+    ]);
     expect(new Set(JOB_NAMES).size).toBe(JOB_NAMES.length);
     for (const name of JOB_NAMES) expect(QUEUE_NAMES).toContain(QUEUE_OF_JOB[name]);
     expect(QUEUE_OF_JOB['audit.verify-chain']).toBe(MAINTENANCE_QUEUE);
+    expect(QUEUE_OF_JOB['settlement.confirm']).toBe(SETTLEMENT_QUEUE);
   });
 
   it.each([
@@ -52,7 +69,16 @@ describe('job options', () => {
     expect(FINISHED_JOBS_KEPT).toBeGreaterThan(0);
   });
 
+  it('retries settlement jobs a bounded number of times and frees their ids once they complete', () => {
+    expect(SETTLEMENT_JOB_OPTIONS.attempts).toBe(SETTLEMENT_JOB_ATTEMPTS);
+    expect(SETTLEMENT_JOB_ATTEMPTS).toBeLessThanOrEqual(10);
+    expect(SETTLEMENT_JOB_OPTIONS.backoff.type).toBe('exponential');
+    expect(SETTLEMENT_JOB_OPTIONS.removeOnComplete).toBe(true);
+    expect(SETTLEMENT_JOB_OPTIONS.removeOnFail).toBe(FINISHED_JOBS_KEPT);
+  });
+
   it('is frozen, nested backoff included', () => {
+    expect(Object.isFrozen(SETTLEMENT_JOB_OPTIONS.backoff)).toBe(true);
     expect(Object.isFrozen(MAINTENANCE_JOB_OPTIONS)).toBe(true);
     expect(Object.isFrozen(MAINTENANCE_JOB_OPTIONS.backoff)).toBe(true);
   });

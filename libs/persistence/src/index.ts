@@ -18,6 +18,9 @@ export type {
   OperatorApiKey,
   Org,
   ReceiptSigningKey,
+  Relayer,
+  RelayerTransaction,
+  Settlement,
   Wallet,
 } from './generated/prisma/client';
 export {
@@ -45,4 +48,13 @@ export type {
 export { PersistenceModule } from './persistence.module';
 export { CONNECTION_TIMEOUT_MS, PrismaService, STATEMENT_TIMEOUT_MS } from './prisma.service';
 export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, RedisService } from './redis.service';
+export { QUEUE_CONNECT_TIMEOUT_MS, queueRootModule } from './queue-root.module';
+export { SettlementStore, toSettlementRecord } from './settlement.store';
+export type {
+  AuthorizationKey,
+  QueueSettlementParams,
+  QueueSettlementResult,
+  SettlementRecord,
+  SettlementStatus,
+} from './settlement.store';
 export type { Transaction } from './transaction';

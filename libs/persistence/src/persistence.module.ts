@@ -5,6 +5,7 @@ import { PostgresHoldStore } from './hold.store';
 import { PaymentStore } from './payment.store';
 import { PrismaService } from './prisma.service';
 import { RedisService } from './redis.service';
+import { SettlementStore } from './settlement.store';
 
 /** PostgreSQL (Prisma) and Redis access for every module. */
 @Global()
@@ -16,6 +17,7 @@ import { RedisService } from './redis.service';
     CredentialRepository,
     PostgresHoldStore,
     PaymentStore,
+    SettlementStore,
   ],
   exports: [
     PrismaService,
@@ -24,6 +26,7 @@ import { RedisService } from './redis.service';
     CredentialRepository,
     PostgresHoldStore,
     PaymentStore,
+    SettlementStore,
   ],
 })
 export class PersistenceModule {}

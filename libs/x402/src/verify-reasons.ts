@@ -59,6 +59,8 @@ export const VERIFY_INVALID_REASONS = [
   // Proco: another verify of the same authorization (chain, asset, from, nonce) holds the in-flight
   // lock, so a seller cannot serve one payment twice while it is being settled.
   'authorization_in_flight',
+  // Proco: a settlement of this authorization already failed; the payer must sign a new one.
+  'authorization_settlement_failed',
 ] as const;
 
 /** One reason from `VERIFY_INVALID_REASONS`. */
@@ -72,6 +74,7 @@ export const PROCO_VERIFY_INVALID_REASONS = [
   'signature_high_s',
   'signature_invalid_v',
   'authorization_in_flight',
+  'authorization_settlement_failed',
 ] as const satisfies readonly VerifyInvalidReason[];
 
 /** A refused verify: the reason and, where it helps, a bounded human explanation. */

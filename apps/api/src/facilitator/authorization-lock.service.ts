@@ -44,6 +44,18 @@ export class AuthorizationLockService {
   }
 
   /**
+   * Takes the lock, or confirms that `holder` already holds it (settle after its own verify).
+   * False when another holder has it. The lock is left in place either way: it lapses by itself.
+   */
+  async acquireOrHold(params: AcquireAuthorizationLockParams): Promise<boolean> {
+    if (await this.acquire(params)) return true;
+    const current = await this.redis.client.get(`${AUTHORIZATION_LOCK_KEY_PREFIX}${params.authorizationId}`);
+    // Expired between the two calls: nobody holds it now, so take it again.
+    if (current === null) return this.acquire(params);
+    return current === params.holder;
+  }
+
+  /**
    * Counts one verify of `payer`'s authorization on `chainId` in the current fixed window and
    * answers how many there were, this one included. One `INCR` and `PEXPIRE` in a transaction, so
    * concurrent verifies on any replica count exactly; the key outlives its window by one window.

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { OperatorAccess } from '../auth/access.decorators';
+import { CurrentOperator, OperatorAccess } from '../auth/access.decorators';
+import { type OperatorPrincipal } from '../auth/principal';
 import { openApiSchema } from '../common/zod-validation.pipe';
 import { FacilitatorService, type SupportedView, type VerifyResponseView } from './facilitator.service';
+import { type SettleResponseView, SettleService } from './settle.service';
 
 /** The request body of both facilitator calls, as the reference `HTTPFacilitatorClient` sends it (docs only). */
 const FacilitatorRequestDocSchema = z.object({
@@ -24,14 +26,17 @@ const FacilitatorRequestDocSchema = z.object({
 @ApiBearerAuth()
 @Controller('facilitator')
 export class FacilitatorController {
-  constructor(private readonly facilitator: FacilitatorService) {}
+  constructor(
+    private readonly facilitator: FacilitatorService,
+    private readonly settle_: SettleService,
+  ) {}
 
   @Get('supported')
   @OperatorAccess('read')
   @ApiOperation({
     summary: 'Payment kinds this facilitator verifies: scheme exact on every configured network, v2 and v1',
   })
-  supported(): SupportedView {
+  supported(): Promise<SupportedView> {
     return this.facilitator.supported();
   }
 
@@ -45,5 +50,18 @@ export class FacilitatorController {
   @ApiBody({ schema: openApiSchema(FacilitatorRequestDocSchema) })
   verify(@Body() body: unknown): Promise<VerifyResponseView> {
     return this.facilitator.verify(body);
+  }
+
+  @Post('settle')
+  @HttpCode(200)
+  @OperatorAccess('admin')
+  @ApiOperation({
+    summary:
+      'Settle an x402 payment on chain: 200 with success and the transaction hash once confirmed, ' +
+      'settlement_pending with the hash while it is not, or success false with the reason',
+  })
+  @ApiBody({ schema: openApiSchema(FacilitatorRequestDocSchema) })
+  settle(@Body() body: unknown, @CurrentOperator() operator: OperatorPrincipal): Promise<SettleResponseView> {
+    return this.settle_.settle(body, operator.orgId);
   }
 }

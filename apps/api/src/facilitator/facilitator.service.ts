@@ -21,7 +21,8 @@ import {
   type VerifyRefusal,
   type VerifyRequest,
 } from '@proco/x402';
-import { keccak256 } from 'viem';
+import { PrismaService, SettlementStore } from '@proco/persistence';
+import { getAddress, keccak256 } from 'viem';
 import { NetworkRegistryService, type RegisteredNetwork } from '../networks/network-registry.service';
 import { AuthorizationLockService } from './authorization-lock.service';
 import { readErc1271Verdict, readHasCode, readRevertDiagnosis, simulateTransfer } from './exact-evm-chain';
@@ -35,6 +36,9 @@ export interface VerifyResponseView {
   readonly invalidMessage?: string;
   readonly payer?: string;
 }
+
+/** `verify` takes the in-flight lock; `settle` confirms it holds it (see `refusalOf`). */
+export type RefusalMode = 'verify' | 'settle';
 
 /** One payment kind the facilitator verifies. */
 export interface SupportedKindView {
@@ -62,11 +66,13 @@ export class FacilitatorService {
   constructor(
     private readonly registry: NetworkRegistryService,
     private readonly locks: AuthorizationLockService,
+    private readonly settlements: SettlementStore,
+    private readonly prisma: PrismaService,
     @InjectConfig() private readonly config: ProcoConfig,
   ) {}
 
-  /** Every configured network, as CAIP-2 for v2 and by its v1 name(s) for v1. */
-  supported(): SupportedView {
+  /** Every configured network, as CAIP-2 for v2 and by its v1 name(s) for v1, and the relayer. */
+  async supported(): Promise<SupportedView> {
     const networks = this.registry.list();
     const v2 = networks.map((network) => ({
       x402Version: 2 as const,
@@ -80,8 +86,14 @@ export class FacilitatorService {
         network: name,
       })),
     );
-    // Proco settles later from its own relayer; no signer is announced until settle exists.
-    return { kinds: [...v2, ...v1], extensions: [], signers: {} };
+    // The accounts that submit settlements (and pay their gas): the worker creates the relayer.
+    const relayers = await this.prisma.relayer.findMany({
+      select: { address: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    const signers =
+      relayers.length === 0 ? {} : { 'eip155:*': relayers.map((relayer) => getAddress(relayer.address)) };
+    return { kinds: [...v2, ...v1], extensions: [], signers };
   }
 
   /**
@@ -95,8 +107,8 @@ export class FacilitatorService {
    * `rpc_unavailable` and `service_unavailable` (503, retryable).
    */
   async verify(body: unknown): Promise<VerifyResponseView> {
-    const request = parseRequest(body);
-    const refusal = await this.refusalOf(request);
+    const request = parseFacilitatorRequest(body);
+    const refusal = await this.refusalOf(request, 'verify');
     const payer = payerOf(request);
     return {
       isValid: refusal === null,
@@ -106,9 +118,19 @@ export class FacilitatorService {
     };
   }
 
-  private async refusalOf(request: VerifyRequest): Promise<VerifyRefusal | null> {
+  /** The configured network a request's requirements name, or `undefined`. */
+  networkOf(request: VerifyRequest): RegisteredNetwork | undefined {
     const chainId = requirementsChainIdOf(request);
-    const network = this.registry.list().find((candidate) => candidate.chainId === chainId);
+    return this.registry.list().find((candidate) => candidate.chainId === chainId);
+  }
+
+  /**
+   * The first reason `request` must be refused, or null. `verify` counts the payer's verifies,
+   * refuses an authorization that already has a settlement, and takes the in-flight lock; `settle`
+   * runs the same checks but only confirms that no other payload holds the lock.
+   */
+  async refusalOf(request: VerifyRequest, mode: RefusalMode): Promise<VerifyRefusal | null> {
+    const network = this.networkOf(request);
     if (network === undefined) {
       return {
         reason: 'unsupported_network',
@@ -119,22 +141,25 @@ export class FacilitatorService {
       return { reason: 'unsupported_payload_type', message: 'only EIP-3009 authorizations are verified' };
     }
     const eip3009: Eip3009VerifyRequest = { ...request, payment: request.payment };
-    return checkBeforeSignature(eip3009) ?? (await this.refusalOnChain(network, eip3009));
+    return checkBeforeSignature(eip3009) ?? (await this.refusalOnChain(network, eip3009, mode));
   }
 
   private async refusalOnChain(
     network: RegisteredNetwork,
     request: Eip3009VerifyRequest,
+    mode: RefusalMode,
   ): Promise<VerifyRefusal | null> {
-    // Before the first chain read: a flood of one payer's authorizations costs no RPC calls.
-    const verifies = await this.locks.countPayerVerify({
-      chainId: network.chainId,
-      payer: request.payment.authorization.from,
-      windowMs: PAYER_VERIFY_WINDOW_MS,
-      nowMs: Date.now(),
-    });
-    if (verifies > this.config.facilitator.payerVerifiesPerMinute) {
-      throw new PayerRateLimitedError(PAYER_VERIFY_WINDOW_MS);
+    if (mode === 'verify') {
+      // Before the first chain read: a flood of one payer's authorizations costs no RPC calls.
+      const verifies = await this.locks.countPayerVerify({
+        chainId: network.chainId,
+        payer: request.payment.authorization.from,
+        windowMs: PAYER_VERIFY_WINDOW_MS,
+        nowMs: Date.now(),
+      });
+      if (verifies > this.config.facilitator.payerVerifiesPerMinute) {
+        throw new PayerRateLimitedError(PAYER_VERIFY_WINDOW_MS);
+      }
     }
     const payerSignature = await this.payerSignatureEvidence(network, request);
     const nowSeconds = BigInt(Math.floor(Date.now() / 1_000));
@@ -153,18 +178,51 @@ export class FacilitatorService {
     if (simulated.status === 'reverted') {
       return this.diagnose({ network, request, revertReason: simulated.reason });
     }
-    return this.lockAuthorization({ network, request, nowSeconds });
+    if (mode === 'verify') {
+      const settled = await this.settlementRefusal(network, request);
+      if (settled !== null) return settled;
+    }
+    return this.lockAuthorization({ network, request, nowSeconds, mode });
   }
 
-  // The last check: only one verify of an authorization passes until settle consumes the lock.
+  // An authorization Proco is settling (or settled, or failed to) is never valid again: the chain
+  // may not show it used yet, and a seller must not serve it twice.
+  private async settlementRefusal(
+    network: RegisteredNetwork,
+    request: Eip3009VerifyRequest,
+  ): Promise<VerifyRefusal | null> {
+    const { from, nonce } = request.payment.authorization;
+    const settlement = await this.settlements.findByAuthorization({
+      chainId: network.chainId,
+      asset: request.requirements.asset,
+      payer: from,
+      nonce,
+    });
+    if (settlement === null) return null;
+    if (settlement.status === 'failed') {
+      return {
+        reason: 'authorization_settlement_failed',
+        message: `settling this authorization failed: ${settlement.errorReason ?? 'unknown reason'}`,
+      };
+    }
+    return {
+      reason: 'authorization_in_flight',
+      message: `this authorization is being settled (${settlement.status})`,
+    };
+  }
+
+  // The last check: only one verify of an authorization passes until its lock expires; settle
+  // passes when it holds the lock for the same payload (or takes a free one) and leaves it in
+  // place, so a replay cannot verify while the transfer is still on its way.
   private async lockAuthorization(params: {
     network: RegisteredNetwork;
     request: Eip3009VerifyRequest;
     nowSeconds: bigint;
+    mode: RefusalMode;
   }): Promise<VerifyRefusal | null> {
-    const { network, request, nowSeconds } = params;
+    const { network, request, nowSeconds, mode } = params;
     const { authorization, signature } = request.payment;
-    const locked = await this.locks.acquire({
+    const lock = {
       authorizationId: authorizationIdOf({
         chainId: network.chainId,
         asset: request.requirements.asset,
@@ -177,10 +235,14 @@ export class FacilitatorService {
         AUTHORIZATION_LOCK_TTL_MS,
         Number(BigInt(authorization.validBefore) - nowSeconds) * 1_000,
       ),
-    });
+    };
+    const locked = mode === 'verify' ? await this.locks.acquire(lock) : await this.locks.acquireOrHold(lock);
     return locked
       ? null
-      : { reason: 'authorization_in_flight', message: 'another verify of this authorization holds its lock' };
+      : {
+          reason: 'authorization_in_flight',
+          message: 'another payment of this authorization holds its lock',
+        };
   }
 
   // How the chain says the payer's signature must be judged: by ecrecover (no code), by the
@@ -221,7 +283,8 @@ export class FacilitatorService {
   }
 }
 
-function parseRequest(body: unknown): VerifyRequest {
+/** Decodes a facilitator request body, mapping decoding errors to `400` problems. */
+export function parseFacilitatorRequest(body: unknown): VerifyRequest {
   try {
     return parseVerifyRequest(body);
   } catch (error: unknown) {

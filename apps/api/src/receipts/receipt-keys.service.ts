@@ -22,7 +22,7 @@ import {
   toPublishedJwk,
   type UnsignedReceiptClaims,
 } from '@proco/receipts';
-import { KEYRING } from '../wallets/keyring.provider';
+import { KEYRING } from '@proco/config';
 import { ReceiptSigningUnavailableError } from './receipts.errors';
 
 /** The algorithm of keys created at boot and by rotation unless told otherwise. */

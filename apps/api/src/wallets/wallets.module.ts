@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { KEYRING, keyringProvider } from './keyring.provider';
+import { KEYRING, keyringProvider } from '@proco/config';
 import { WalletsService } from './wallets.service';
 
 // The keyring is exported so other custodians of sealed secrets (receipt signing keys) share the

@@ -9,7 +9,7 @@ import {
 } from '@proco/keys';
 import { AuditLogRepository, PrismaService, type Transaction, type Wallet } from '@proco/persistence';
 import { AgentFrozenError, AgentNotFoundError } from '../agents/agents.errors';
-import { KEYRING } from './keyring.provider';
+import { KEYRING } from '@proco/config';
 import { KeyringMismatchError, WalletNotFoundError, WalletUnavailableError } from './wallets.errors';
 
 /** Wallets re-wrapped per batch during master-key rotation. */

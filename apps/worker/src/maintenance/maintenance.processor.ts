@@ -4,6 +4,7 @@ import { type JobItem, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type Job } from 'bullmq';
 import { AuditVerificationProcessor } from './audit-verification.processor';
 import { HoldExpiryProcessor } from './hold-expiry.processor';
+import { SettlementSweepProcessor } from './settlement-sweep.processor';
 import { StuckPaymentProcessor } from './stuck-payment.processor';
 
 /**
@@ -17,6 +18,7 @@ export class MaintenanceProcessor extends WorkerHost implements BeforeApplicatio
     private readonly auditVerification: AuditVerificationProcessor,
     private readonly holdExpiry: HoldExpiryProcessor,
     private readonly stuckPayments: StuckPaymentProcessor,
+    private readonly settlementSweep: SettlementSweepProcessor,
   ) {
     super();
   }
@@ -38,6 +40,8 @@ export class MaintenanceProcessor extends WorkerHost implements BeforeApplicatio
         return this.holdExpiry.process(job as Job<typeof item.data>);
       case 'payments.fail-stuck':
         return this.stuckPayments.process(job as Job<typeof item.data>);
+      case 'settlements.sweep':
+        return this.settlementSweep.process(job as Job<typeof item.data>);
       default:
         throw new Error(`Unknown maintenance job ${job.name}.`);
     }

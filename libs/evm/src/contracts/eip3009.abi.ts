@@ -64,6 +64,23 @@ export const eip3009Abi = [
     inputs: [],
     outputs: [{ name: '', type: 'string' }],
   },
+  {
+    type: 'event',
+    name: 'AuthorizationUsed',
+    inputs: [
+      { name: 'authorizer', type: 'address', indexed: true },
+      { name: 'nonce', type: 'bytes32', indexed: true },
+    ],
+  },
+  {
+    type: 'event',
+    name: 'Transfer',
+    inputs: [
+      { name: 'from', type: 'address', indexed: true },
+      { name: 'to', type: 'address', indexed: true },
+      { name: 'value', type: 'uint256', indexed: false },
+    ],
+  },
 ] as const;
 
 /** EIP-1271 `isValidSignature`, which answers `ERC1271_MAGIC_VALUE` for a signature it accepts. */

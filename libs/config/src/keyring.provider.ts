@@ -1,5 +1,6 @@
 import { type FactoryProvider } from '@nestjs/common';
-import { PROCO_CONFIG, type ProcoConfig } from '@proco/config';
+import { PROCO_CONFIG } from './config.module';
+import { type ProcoConfig } from './load-config';
 import { createKeyring, type Keyring } from '@proco/keys';
 
 /** Injection token of the master-key keyring. */

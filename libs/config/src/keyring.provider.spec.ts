@@ -1,7 +1,8 @@
 // Goal: the keyring provider leaves no copy of a master key behind: every byte array `reveal()`
 // handed out is zeroed, and the keyring still holds the real keys (createKeyring copied them).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type ProcoConfig, SecretBytes } from '@proco/config';
+import { type ProcoConfig } from './load-config';
+import { SecretBytes } from './secret-bytes';
 import { createKeyring, generateWalletKey, openWalletSigner } from '@proco/keys';
 import { describe, expect, it, vi } from 'vitest';
 import { keyringProvider } from './keyring.provider';

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectConfig, type ProcoConfig } from '@proco/config';
+import {
+  type JobPayloads,
+  SETTLEMENT_JOB_OPTIONS,
+  SETTLEMENT_QUEUE,
+  settlementSubmitJobId,
+} from '@proco/jobs';
+import {
+  PrismaService,
+  type SettlementRecord,
+  SettlementStore,
+  toSettlementRecord,
+} from '@proco/persistence';
+import { payerOf, type Eip3009VerifyRequest, type VerifyRequest } from '@proco/x402';
+import { type Queue } from 'bullmq';
+import { keccak256 } from 'viem';
+import { type RegisteredNetwork } from '../networks/network-registry.service';
+import { FacilitatorService, parseFacilitatorRequest } from './facilitator.service';
+
+/** `POST /facilitator/settle`'s answer, the x402 SettleResponse. */
+export interface SettleResponseView {
+  readonly success: boolean;
+  readonly errorReason?: string;
+  readonly errorMessage?: string;
+  /** The transaction hash; `""` when there is none (a failure before broadcast). */
+  readonly transaction: string;
+  /** As the caller named it: CAIP-2 (v2) or the v1 name. */
+  readonly network: string;
+  readonly payer?: string;
+}
+
+/** First and longest pause between two reads of a settlement that is being waited for. */
+export const SETTLE_POLL_FIRST_MS = 25;
+export const SETTLE_POLL_MAX_MS = 250;
+
+/**
+ * The batch window a settlement queued at `nowMs` falls in: every settlement of one asset queued
+ * in a window shares one submit job, so a batch waits `batchWaitMs` at most once.
+ */
+export function batchWindowOf(params: { batchWaitMs: number; nowMs: number }): number {
+  return params.batchWaitMs === 0 ? params.nowMs : Math.floor(params.nowMs / params.batchWaitMs);
+}
+
+/**
+ * `POST /facilitator/settle`: re-verifies the payment (signature, terms, simulation) and queues
+ * one settlement per authorization; then waits, up to `PROCO_SETTLE_WAIT_MS`, for the worker to
+ * confirm it on chain. Idempotent per authorization: every caller of the same payload gets the
+ * answer of the same stored settlement, and only one transfer ever reaches the chain.
+ */
+@Injectable()
+export class SettleService {
+  private readonly logger = new Logger(SettleService.name);
+
+  constructor(
+    private readonly facilitator: FacilitatorService,
+    private readonly settlements: SettlementStore,
+    private readonly prisma: PrismaService,
+    @InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<JobPayloads['settlement.submit']>,
+    @InjectConfig() private readonly config: ProcoConfig,
+  ) {}
+
+  /**
+   * Errors: those of `verify` but `rate_limited` (the caller is an authenticated operator and every
+   * settle is one row); business refusals are `success: false` answers, never errors.
+   */
+  async settle(body: unknown, orgId: string): Promise<SettleResponseView> {
+    const deadline = Date.now() + this.config.settlement.settleWaitMs;
+    const request = parseFacilitatorRequest(body);
+    const network = this.facilitator.networkOf(request);
+    if (network === undefined || request.payment.kind !== 'eip3009') {
+      const refusal = await this.facilitator.refusalOf(request, 'settle');
+      return failureOf(request, refusal?.reason ?? 'unsupported_payload_type', refusal?.message);
+    }
+    const eip3009: Eip3009VerifyRequest = { ...request, payment: request.payment };
+    const signatureHash = keccak256(eip3009.payment.signature);
+    let settlement = await this.settlements.findByAuthorization(authorizationKeyOf(network, eip3009));
+    if (settlement === null) {
+      const refusal = await this.facilitator.refusalOf(eip3009, 'settle');
+      if (refusal !== null) return failureOf(request, refusal.reason, refusal.message);
+      const queued = await this.settlements.queue(
+        queueParamsOf({ network, request: eip3009, orgId, signatureHash }),
+      );
+      settlement = queued.settlement;
+      if (queued.inserted) await this.enqueue(settlement);
+    }
+    if (settlement.signatureHash !== signatureHash.toLowerCase()) {
+      return failureOf(request, 'duplicate_settlement', 'another payment of this authorization was settled');
+    }
+    return this.answerOf(request, await this.awaitOutcome(settlement, deadline));
+  }
+
+  // A failure to enqueue loses nothing: the row is the outbox, and the worker's sweep enqueues it.
+  private async enqueue(settlement: SettlementRecord): Promise<void> {
+    const { batchWaitMs } = this.config.settlement;
+    try {
+      await this.queue.add(
+        'settlement.submit',
+        { network: settlement.network, asset: settlement.asset },
+        {
+          ...SETTLEMENT_JOB_OPTIONS,
+          backoff: { ...SETTLEMENT_JOB_OPTIONS.backoff },
+          jobId: settlementSubmitJobId({
+            origin: 'settle',
+            network: settlement.network,
+            asset: settlement.asset,
+            window: batchWindowOf({ batchWaitMs, nowMs: Date.now() }),
+          }),
+          delay: batchWaitMs,
+        },
+      );
+    } catch (error: unknown) {
+      this.logger.warn(
+        {
+          settlementId: settlement.id,
+          err: { message: error instanceof Error ? error.message : String(error) },
+        },
+        'settlement not enqueued; the outbox sweep will pick it up',
+      );
+    }
+  }
+
+  // Reads the row until it is confirmed or failed, or the deadline passes (then its last state).
+  private async awaitOutcome(settlement: SettlementRecord, deadline: number): Promise<SettlementState> {
+    let current = await this.stateOf(settlement.id);
+    let pause = SETTLE_POLL_FIRST_MS;
+    while (!isTerminal(current.settlement) && Date.now() + pause < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, SETTLE_POLL_MAX_MS);
+      current = await this.stateOf(settlement.id);
+    }
+    return current;
+  }
+
+  private async stateOf(id: string): Promise<SettlementState> {
+    const row = await this.prisma.settlement.findUnique({
+      where: { id },
+      include: { relayerTransaction: { select: { hash: true } } },
+    });
+    if (row === null) throw new Error(`Settlement ${id} disappeared.`);
+    return { settlement: toSettlementRecord(row), sentHash: row.relayerTransaction?.hash ?? null };
+  }
+
+  private answerOf(request: VerifyRequest, state: SettlementState): SettleResponseView {
+    const { settlement, sentHash } = state;
+    const payer = payerOf(request) ?? settlement.payer;
+    const network = request.requirements.network;
+    switch (settlement.status) {
+      case 'confirmed':
+        return { success: true, transaction: settlement.transactionHash ?? sentHash ?? '', network, payer };
+      case 'failed':
+        return {
+          success: false,
+          errorReason: settlement.errorReason ?? 'unexpected_settle_error',
+          ...(settlement.errorMessage === null ? {} : { errorMessage: settlement.errorMessage }),
+          transaction: '',
+          network,
+          payer,
+        };
+      default:
+        // Never a failure: the transfer may land, and the hash (once there is one) lets anyone check.
+        return {
+          success: false,
+          errorReason: 'settlement_pending',
+          errorMessage: `settlement ${settlement.id} is ${settlement.status}; settle again or read GET /v1/settlements/${settlement.id}`,
+          transaction: sentHash ?? '',
+          network,
+          payer,
+        };
+    }
+  }
+}
+
+interface SettlementState {
+  readonly settlement: SettlementRecord;
+  /** The hash of the relayer transaction carrying it, once one is stored. */
+  readonly sentHash: string | null;
+}
+
+function isTerminal(settlement: SettlementRecord): boolean {
+  return settlement.status === 'confirmed' || settlement.status === 'failed';
+}
+
+function authorizationKeyOf(network: RegisteredNetwork, request: Eip3009VerifyRequest) {
+  return {
+    chainId: network.chainId,
+    asset: request.requirements.asset,
+    payer: request.payment.authorization.from,
+    nonce: request.payment.authorization.nonce,
+  };
+}
+
+function queueParamsOf(params: {
+  network: RegisteredNetwork;
+  request: Eip3009VerifyRequest;
+  orgId: string;
+  signatureHash: string;
+}) {
+  const { network, request, orgId, signatureHash } = params;
+  const { authorization, signature } = request.payment;
+  return {
+    id: randomUUID(),
+    orgId,
+    network: network.config.id,
+    requestNetwork: request.requirements.network,
+    x402Version: request.x402Version,
+    ...authorizationKeyOf(network, request),
+    payTo: authorization.to,
+    amountAtomic: BigInt(authorization.value),
+    validAfter: BigInt(authorization.validAfter),
+    validBefore: BigInt(authorization.validBefore),
+    signature,
+    signatureHash,
+  };
+}
+
+function failureOf(request: VerifyRequest, reason: string, message: string | undefined): SettleResponseView {
+  const payer = payerOf(request);
+  return {
+    success: false,
+    errorReason: reason,
+    ...(message === undefined ? {} : { errorMessage: message }),
+    transaction: '',
+    network: request.requirements.network,
+    ...(payer === null ? {} : { payer }),
+  };
+}

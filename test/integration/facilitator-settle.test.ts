@@ -1,0 +1,481 @@
+// Goal: `POST /facilitator/settle` puts an authorization on the run's anvil chain exactly once and
+// answers every caller of the same payload the same way. The API and the worker run as production
+// runs them (the worker's BullMQ processors on the suite's Redis prefix), called through the
+// reference `HTTPFacilitatorClient`. Covered: v2 and v1 payloads, 32 concurrent settles of one
+// payload (one transfer, 32 identical answers), refusals before anything is queued (no row, no
+// gas), access control, a batch of several authorizations in one Multicall3 transaction with a
+// failing call isolated, an authorization someone else submitted first (confirmed from its log),
+// and the hold of an agent's payment posted exactly once when its authorization settles.
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo } from 'node:net';
+import { anvilDevAccount, eip3009Abi, mintTestTokens, testUsdAbi } from '@proco/evm';
+import { PrismaService } from '@proco/persistence';
+import { TRANSFER_WITH_AUTHORIZATION_TYPES, decodePaymentHeader } from '@proco/x402';
+import { HTTPFacilitatorClient } from '@x402/core/http';
+import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
+import request from 'supertest';
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  hexToNumber,
+  http as viemHttp,
+  keccak256,
+  slice,
+  toHex,
+} from 'viem';
+import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SettlementSubmitService } from '../../apps/worker/src/settlement/settlement-submit.service';
+import { type ApiHarness, startApiHarness } from '../support/api-harness';
+import { startWorkerHarness, type WorkerHarness } from '../support/worker-harness';
+
+const PRICE = 10_000n;
+const payer = anvilDevAccount({ index: 5 });
+const payee = getAddress(anvilDevAccount({ index: 6 }).address);
+/** Submits an authorization before Proco does, as anyone holding a copied header could. */
+const frontRunner = anvilDevAccount({ index: 9 });
+const WAIT_MS = 30_000;
+
+let harness: ApiHarness;
+let worker: WorkerHarness;
+let prisma: PrismaService;
+let facilitator: HTTPFacilitatorClient;
+let http: ReturnType<typeof request>;
+const keys = { admin: '', read: '' };
+
+const network = () => `eip155:${inject('chainId')}`;
+const token = () => getAddress(inject('tokenAddress'));
+const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
+const nowSeconds = () => BigInt(Math.floor(Date.now() / 1_000));
+const publicClient = () => createPublicClient({ transport: viemHttp(inject('rpcUrl')) });
+
+interface Fixture {
+  readonly paymentPayload: PaymentPayload;
+  readonly paymentRequirements: PaymentRequirements;
+  readonly nonce: Hex;
+  readonly signature: Hex;
+}
+
+/** A payment signed for real by `signer` (the funded payer by default), with a fresh nonce. */
+async function fixture(
+  options: { x402Version?: 1 | 2; signer?: LocalAccount; value?: bigint } = {},
+): Promise<Fixture> {
+  const signer = options.signer ?? payer;
+  const authorization = {
+    from: signer.address,
+    to: payee,
+    value: String(options.value ?? PRICE),
+    validAfter: '0',
+    validBefore: String(nowSeconds() + 300n),
+    nonce: toHex(crypto.getRandomValues(new Uint8Array(32))),
+  };
+  const signature = await signer.signTypedData({
+    domain: { name: 'USDC', version: '2', chainId: inject('chainId'), verifyingContract: token() },
+    types: TRANSFER_WITH_AUTHORIZATION_TYPES,
+    primaryType: 'TransferWithAuthorization',
+    message: {
+      ...authorization,
+      value: BigInt(authorization.value),
+      validAfter: 0n,
+      validBefore: BigInt(authorization.validBefore),
+    },
+  });
+  const payload = { signature, authorization };
+  if (options.x402Version === 1) {
+    const paymentRequirements = {
+      scheme: 'exact',
+      network: 'base-sepolia',
+      maxAmountRequired: String(PRICE),
+      resource: 'https://api.example.com/paid-v1',
+      description: 'test resource',
+      mimeType: 'application/json',
+      payTo: payee,
+      maxTimeoutSeconds: 300,
+      asset: token(),
+      extra: { name: 'USDC', version: '2' },
+    };
+    return {
+      paymentPayload: {
+        x402Version: 1,
+        scheme: 'exact',
+        network: 'base-sepolia',
+        payload,
+      } as unknown as PaymentPayload,
+      paymentRequirements: paymentRequirements as unknown as PaymentRequirements,
+      nonce: authorization.nonce,
+      signature,
+    };
+  }
+  const accepted = {
+    scheme: 'exact',
+    network: network(),
+    amount: String(PRICE),
+    asset: token(),
+    payTo: payee,
+    maxTimeoutSeconds: 300,
+    extra: { name: 'USDC', version: '2' },
+  };
+  return {
+    paymentPayload: {
+      x402Version: 2,
+      resource: { url: 'https://api.example.com/paid', description: 'test resource' },
+      accepted,
+      payload,
+    } as unknown as PaymentPayload,
+    paymentRequirements: accepted as unknown as PaymentRequirements,
+    nonce: authorization.nonce,
+    signature,
+  };
+}
+
+/** Every `AuthorizationUsed` log of the token for `nonce` on the chain so far. */
+async function useLogsOf(authorizer: Address, nonce: Hex) {
+  return publicClient().getContractEvents({
+    address: token(),
+    abi: eip3009Abi,
+    eventName: 'AuthorizationUsed',
+    args: { authorizer, nonce },
+    fromBlock: 0n,
+  });
+}
+
+async function balanceOf(address: Address): Promise<bigint> {
+  return publicClient().readContract({
+    address: token(),
+    abi: testUsdAbi,
+    functionName: 'balanceOf',
+    args: [address],
+  });
+}
+
+async function settlementOf(nonce: Hex) {
+  return prisma.settlement.findFirst({ where: { nonce: nonce.toLowerCase() } });
+}
+
+/** Polls until `read` returns something `done` accepts, or fails after `WAIT_MS`. */
+async function eventually<Value>(
+  read: () => Promise<Value>,
+  done: (value: Value) => boolean,
+): Promise<Value> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met in ${WAIT_MS} ms: ${JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? String(item) : item))}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  harness = await startApiHarness();
+  worker = await startWorkerHarness({
+    databaseUrl: harness.database.url,
+    redisPrefix: harness.config.redis.prefix,
+    masterKeyBase64: harness.masterKeyBase64,
+  });
+  prisma = harness.app.get(PrismaService);
+  await harness.app.listen(0, '127.0.0.1');
+  const { port } = harness.app.getHttpServer().address() as AddressInfo;
+  http = request(harness.app.getHttpServer());
+  const org = await harness.bootstrapOrg('Settle');
+  keys.admin = org.adminKey;
+  const read = await http
+    .post('/v1/api-keys')
+    .set(bearer(org.adminKey))
+    .send({ name: 'reader', scope: 'read' });
+  keys.read = read.body.secret;
+  const headers = bearer(keys.admin);
+  facilitator = new HTTPFacilitatorClient({
+    url: `http://127.0.0.1:${port}/facilitator`,
+    createAuthHeaders: async () => ({ verify: headers, settle: headers, supported: headers }),
+  });
+  await mintTestTokens({
+    rpcUrl: inject('rpcUrl'),
+    tokenAddress: token(),
+    to: payer.address,
+    amountAtomic: 100_000_000n,
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await harness?.close();
+});
+
+describe('POST /facilitator/settle', () => {
+  it('settles a v2 payment once on chain and answers every later settle of it the same way', async () => {
+    const payment = await fixture();
+    const payeeBefore = await balanceOf(payee);
+
+    const verified = await facilitator.verify(payment.paymentPayload, payment.paymentRequirements);
+    expect(verified).toMatchObject({ isValid: true, payer: payer.address });
+    const settled = await facilitator.settle(payment.paymentPayload, payment.paymentRequirements);
+
+    expect(settled).toMatchObject({ success: true, network: network(), payer: payer.address });
+    expect(settled.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+    const receipt = await publicClient().getTransactionReceipt({ hash: settled.transaction as Hex });
+    expect(receipt.status).toBe('success');
+    expect(await balanceOf(payee)).toBe(payeeBefore + PRICE);
+    expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
+    expect(await settlementOf(payment.nonce)).toMatchObject({
+      status: 'confirmed',
+      transactionHash: settled.transaction,
+      signatureHash: keccak256(payment.signature),
+    });
+
+    // The same payload again: the stored answer, and no second transfer.
+    expect(await facilitator.settle(payment.paymentPayload, payment.paymentRequirements)).toEqual(settled);
+    expect(await balanceOf(payee)).toBe(payeeBefore + PRICE);
+    // And it no longer verifies: the chain has it used.
+    const replay = await facilitator.verify(payment.paymentPayload, payment.paymentRequirements);
+    expect(replay).toMatchObject({ isValid: false, invalidReason: 'invalid_exact_evm_nonce_already_used' });
+  });
+
+  it('settles a v1 payment, answering with the v1 network name', async () => {
+    const payment = await fixture({ x402Version: 1 });
+    const settled = await facilitator.settle(payment.paymentPayload, payment.paymentRequirements);
+    expect(settled).toMatchObject({ success: true, network: 'base-sepolia', payer: payer.address });
+    expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
+  });
+
+  it('gives 32 concurrent settles of one payload one transfer and 32 identical answers', async () => {
+    const payment = await fixture();
+    const payeeBefore = await balanceOf(payee);
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, () =>
+        facilitator.settle(payment.paymentPayload, payment.paymentRequirements),
+      ),
+    );
+    const [first] = answers;
+    expect(first).toMatchObject({ success: true });
+    for (const answer of answers) expect(answer).toEqual(first);
+    expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
+    expect(await balanceOf(payee)).toBe(payeeBefore + PRICE);
+    expect(await prisma.settlement.count({ where: { nonce: payment.nonce.toLowerCase() } })).toBe(1);
+    const settlement = await settlementOf(payment.nonce);
+    expect(await prisma.relayerTransaction.count({ where: { id: settlement!.relayerTransactionId! } })).toBe(
+      1,
+    );
+  });
+
+  it('refuses an invalid payment before queueing anything, with the reference reason', async () => {
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    // Signed by an account without a token balance: the simulation fails and says why.
+    const unfunded = await fixture({ signer: stranger });
+    const answer = await facilitator.settle(unfunded.paymentPayload, unfunded.paymentRequirements);
+    expect(answer).toMatchObject({
+      success: false,
+      errorReason: 'invalid_exact_evm_insufficient_balance',
+      transaction: '',
+      network: network(),
+      payer: stranger.address,
+    });
+    expect(await settlementOf(unfunded.nonce)).toBeNull();
+
+    // A tampered signature fails the signature check.
+    const payment = await fixture();
+    const tampered = structuredClone(payment.paymentPayload) as unknown as {
+      payload: { authorization: { value: string } };
+    };
+    tampered.payload.authorization.value = String(PRICE + 1n);
+    const refused = await facilitator.settle(
+      tampered as unknown as PaymentPayload,
+      payment.paymentRequirements,
+    );
+    expect(refused).toMatchObject({ success: false, transaction: '', network: network() });
+    expect(refused.errorReason).toMatch(/^invalid_exact_evm_/);
+    expect(await settlementOf(payment.nonce)).toBeNull();
+  });
+
+  it('needs an admin key: a read-only key, an agent or nobody cannot make Proco spend gas', async () => {
+    const payment = await fixture();
+    const body = {
+      x402Version: 2,
+      paymentPayload: payment.paymentPayload,
+      paymentRequirements: payment.paymentRequirements,
+    };
+    expect((await http.post('/facilitator/settle').set(bearer(keys.read)).send(body)).status).toBe(403);
+    expect((await http.post('/facilitator/settle').send(body)).status).toBe(401);
+    expect(await settlementOf(payment.nonce)).toBeNull();
+  });
+
+  it('answers 400 problem+json for a body that is not a facilitator request', async () => {
+    const response = await http.post('/facilitator/settle').set(bearer(keys.admin)).send({ hello: 'world' });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body.code).toBe('invalid_facilitator_request');
+  });
+
+  it('announces the relayer as its signer once it exists', async () => {
+    const supported = await facilitator.getSupported();
+    const relayer = await prisma.relayer.findFirstOrThrow();
+    expect(supported.signers).toEqual({ 'eip155:*': [getAddress(relayer.address)] });
+  });
+});
+
+describe('settlement worker', () => {
+  /** Queues a settlement row as the API would, without enqueueing a job for it. */
+  async function queueDirectly(payment: Fixture, orgId: string): Promise<string> {
+    const { authorization } = (
+      payment.paymentPayload as unknown as { payload: { authorization: Record<string, string> } }
+    ).payload;
+    const id = randomUUID();
+    await prisma.settlement.create({
+      data: {
+        id,
+        orgId,
+        network: network(),
+        requestNetwork: network(),
+        x402Version: 2,
+        chainId: inject('chainId'),
+        asset: token().toLowerCase(),
+        payer: authorization['from']!.toLowerCase(),
+        payTo: authorization['to']!.toLowerCase(),
+        amount: authorization['value']!,
+        nonce: payment.nonce.toLowerCase(),
+        validAfter: authorization['validAfter']!,
+        validBefore: authorization['validBefore']!,
+        signature: payment.signature.toLowerCase(),
+        signatureHash: keccak256(payment.signature),
+      },
+    });
+    return id;
+  }
+
+  it('puts several queued authorizations in one Multicall3 transaction and isolates a failing one', async () => {
+    const orgId = (await prisma.org.findFirstOrThrow()).id;
+    const good = await Promise.all([fixture(), fixture(), fixture()]);
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const unfunded = await fixture({ signer: stranger });
+    const ids: string[] = [];
+    for (const payment of [...good, unfunded]) ids.push(await queueDirectly(payment, orgId));
+
+    const outcome = await worker.app
+      .get(SettlementSubmitService)
+      .submit({ network: network(), asset: token() });
+    expect(outcome.transactions).toHaveLength(1);
+    expect(outcome.endedBeforeBroadcast).toBe(1);
+
+    const rows = await eventually(
+      () => prisma.settlement.findMany({ where: { id: { in: ids } } }),
+      (found) => found.every((row) => row.status === 'confirmed' || row.status === 'failed'),
+    );
+    const confirmed = rows.filter((row) => row.status === 'confirmed');
+    expect(confirmed).toHaveLength(3);
+    expect(new Set(confirmed.map((row) => row.transactionHash)).size).toBe(1);
+    expect(rows.find((row) => row.payer === stranger.address.toLowerCase())).toMatchObject({
+      status: 'failed',
+      errorReason: 'invalid_exact_evm_insufficient_balance',
+      relayerTransactionId: null,
+    });
+    const transaction = await prisma.relayerTransaction.findUniqueOrThrow({
+      where: { id: outcome.transactions[0]! },
+    });
+    expect(transaction).toMatchObject({ status: 'mined', to: '0xca11bde05977b3631167028862be2a173976ca11' });
+    for (const payment of good) expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
+  });
+
+  it('confirms, from its log, an authorization someone else put on chain first', async () => {
+    const orgId = (await prisma.org.findFirstOrThrow()).id;
+    const payment = await fixture();
+    const id = await queueDirectly(payment, orgId);
+    const { authorization } = (
+      payment.paymentPayload as unknown as { payload: { authorization: Record<string, string> } }
+    ).payload;
+    const wallet = createWalletClient({ account: frontRunner, transport: viemHttp(inject('rpcUrl')) });
+    const signature = payment.signature;
+    const theirs = await wallet.writeContract({
+      chain: null,
+      address: token(),
+      abi: eip3009Abi,
+      functionName: 'transferWithAuthorization',
+      args: [
+        getAddress(authorization['from']!),
+        getAddress(authorization['to']!),
+        BigInt(authorization['value']!),
+        0n,
+        BigInt(authorization['validBefore']!),
+        payment.nonce,
+        hexToNumber(slice(signature, 64, 65)),
+        slice(signature, 0, 32),
+        slice(signature, 32, 64),
+      ],
+    });
+    await publicClient().waitForTransactionReceipt({ hash: theirs });
+
+    const outcome = await worker.app
+      .get(SettlementSubmitService)
+      .submit({ network: network(), asset: token() });
+    expect(outcome).toEqual({ transactions: [], endedBeforeBroadcast: 1 });
+    expect(await prisma.settlement.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'confirmed',
+      transactionHash: theirs,
+      relayerTransactionId: null,
+    });
+    expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
+  });
+
+  it("posts the hold of an agent's payment once its authorization settles", async () => {
+    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'buyer' });
+    const token_ = await http
+      .post(`/v1/agents/${agent.body.id}/tokens`)
+      .set(bearer(keys.admin))
+      .send({ name: 't' });
+    await http
+      .post(`/v1/agents/${agent.body.id}/faucet`)
+      .set(bearer(keys.admin))
+      .send({ amount: '1000000' })
+      .expect(200);
+    const requirement = {
+      scheme: 'exact',
+      network: network(),
+      amount: '25000',
+      asset: token(),
+      payTo: payee,
+      maxTimeoutSeconds: 120,
+      extra: { name: 'USDC', version: '2' },
+    };
+    const paymentRequired = {
+      x402Version: 2,
+      error: 'Payment required',
+      resource: {
+        url: 'https://api.example.com/weather',
+        description: 'weather',
+        mimeType: 'application/json',
+      },
+      accepts: [requirement],
+    };
+    const purchase = await http
+      .post('/v1/payments')
+      .set(bearer(token_.body.secret))
+      .send({
+        url: 'https://api.example.com/weather',
+        method: 'get',
+        paymentRequiredHeader: Buffer.from(JSON.stringify(paymentRequired)).toString('base64'),
+      });
+    expect(purchase.status).toBe(201);
+    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.id } });
+    expect(hold.status).toBe('pending');
+
+    const payload = decodePaymentHeader({
+      name: 'PAYMENT-SIGNATURE',
+      value: purchase.body.header.value,
+    }) as unknown as PaymentPayload;
+    const settled = await facilitator.settle(payload, requirement as unknown as PaymentRequirements);
+    expect(settled).toMatchObject({ success: true });
+    const posted = await prisma.hold.findUniqueOrThrow({ where: { id: hold.id } });
+    expect(posted).toMatchObject({ status: 'posted' });
+    expect(posted.postedAmount?.toFixed()).toBe('25000');
+    const events = await prisma.auditEvent.findMany({ where: { subjectId: hold.id, action: 'hold.posted' } });
+    expect(events).toHaveLength(1);
+    // Settling it again changes nothing.
+    expect(await facilitator.settle(payload, requirement as unknown as PaymentRequirements)).toEqual(settled);
+    expect(await prisma.auditEvent.count({ where: { subjectId: hold.id, action: 'hold.posted' } })).toBe(1);
+  });
+});
