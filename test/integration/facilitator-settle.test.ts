@@ -479,3 +479,80 @@ describe('settlement worker', () => {
     expect(await prisma.auditEvent.count({ where: { subjectId: hold.id, action: 'hold.posted' } })).toBe(1);
   });
 });
+
+describe('GET /v1/settlements', () => {
+  it('finds a settlement by id, by transaction hash and by authorization, for its own org only', async () => {
+    const payment = await fixture();
+    const settled = await facilitator.settle(payment.paymentPayload, payment.paymentRequirements);
+    expect(settled.success).toBe(true);
+    const row = await settlementOf(payment.nonce);
+
+    const byId = await http.get(`/v1/settlements/${row!.id}`).set(bearer(keys.read)).expect(200);
+    expect(byId.body).toMatchObject({
+      id: row!.id,
+      status: 'confirmed',
+      network: network(),
+      asset: token().toLowerCase(),
+      payer: payer.address.toLowerCase(),
+      payTo: payee.toLowerCase(),
+      amount: String(PRICE),
+      nonce: payment.nonce.toLowerCase(),
+      transactionHash: settled.transaction,
+      transaction: { hash: settled.transaction, status: 'mined', batchSize: 1, broadcastCount: 1 },
+      errorReason: null,
+    });
+    expect(byId.body.settledAt).toEqual(expect.any(String));
+
+    const byHash = await http
+      .get('/v1/settlements')
+      .query({ transactionHash: settled.transaction.toUpperCase().replace('0X', '0x') })
+      .set(bearer(keys.read))
+      .expect(200);
+    expect(byHash.body.items.map((item: { id: string }) => item.id)).toEqual([row!.id]);
+
+    const byAuthorization = await http
+      .get('/v1/settlements')
+      .query({ payer: payer.address, nonce: payment.nonce })
+      .set(bearer(keys.read))
+      .expect(200);
+    expect(byAuthorization.body.items).toHaveLength(1);
+
+    const failed = await http
+      .get('/v1/settlements')
+      .query({ status: 'failed' })
+      .set(bearer(keys.read))
+      .expect(200);
+    expect(failed.body.items.every((item: { status: string }) => item.status === 'failed')).toBe(true);
+
+    const other = await harness.bootstrapOrg('Other');
+    const hidden = await http.get(`/v1/settlements/${row!.id}`).set(bearer(other.adminKey));
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.code).toBe('settlement_not_found');
+    const none = await http.get('/v1/settlements').set(bearer(other.adminKey)).expect(200);
+    expect(none.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('pages newest first and refuses malformed filters with field errors', async () => {
+    const first = await http.get('/v1/settlements').query({ limit: 2 }).set(bearer(keys.read)).expect(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await http
+      .get('/v1/settlements')
+      .query({ limit: 2, cursor: first.body.nextCursor })
+      .set(bearer(keys.read))
+      .expect(200);
+    const seen = new Set([...first.body.items, ...second.body.items].map((item: { id: string }) => item.id));
+    expect(seen.size).toBe(first.body.items.length + second.body.items.length);
+    const times = [...first.body.items, ...second.body.items].map(
+      (item: { createdAt: string }) => item.createdAt,
+    );
+    expect([...times].sort().reverse()).toEqual(times);
+
+    const bad = await http
+      .get('/v1/settlements')
+      .query({ payer: '0x1234', status: 'settled' })
+      .set(bearer(keys.read));
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+  });
+});

@@ -12,6 +12,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JsonBodyMiddleware } from './common/json-body.middleware';
 import { FacilitatorModule } from './facilitator/facilitator.module';
+import { SettlementsModule } from './settlements/settlements.module';
 import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
 import { RequestMetricsMiddleware } from './health/request-metrics.middleware';
@@ -82,6 +83,7 @@ export class AppModule implements NestModule {
         ReceiptsModule,
         PaymentsModule,
         FacilitatorModule,
+        SettlementsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, JsonBodyMiddleware],
     };

@@ -9,6 +9,8 @@ import {
   QUEUE_NAMES,
   QUEUE_OF_JOB,
   SETTLEMENT_QUEUE,
+  settlementConfirmJobId,
+  settlementSubmitJobId,
 } from './job-map';
 import {
   FINISHED_JOBS_KEPT,
@@ -52,6 +54,30 @@ describe('job map', () => {
     expect(Object.isFrozen(QUEUE_OF_JOB)).toBe(true);
     expect(Object.isFrozen(JOB_NAMES)).toBe(true);
     expect(Object.isFrozen(QUEUE_NAMES)).toBe(true);
+  });
+});
+
+describe('settlement job ids', () => {
+  it('never contain ":" (BullMQ refuses it), whatever the network id', () => {
+    const id = settlementSubmitJobId({
+      origin: 'settle',
+      network: 'eip155:84532',
+      asset: '0x8A5E73A9e2A8B9d0D60EE4E150E9FDf030C7Bdf8',
+      window: 42,
+    });
+    expect(id).toBe('settle.submit.eip155_84532.0x8a5e73a9e2a8b9d0d60ee4e150e9fdf030c7bdf8.42');
+    expect(settlementConfirmJobId('0b8e-ID')).toBe('confirm.0b8e-id');
+    expect(settlementConfirmJobId('0b8e', 7)).toBe('sweep.confirm.0b8e.7');
+  });
+
+  it('keep the sweep and the API apart, and windows apart', () => {
+    const base = { network: 'eip155:1', asset: '0xabc', window: 1 };
+    const ids = new Set([
+      settlementSubmitJobId({ ...base, origin: 'settle' }),
+      settlementSubmitJobId({ ...base, origin: 'sweep' }),
+      settlementSubmitJobId({ ...base, origin: 'settle', window: 2 }),
+    ]);
+    expect(ids.size).toBe(3);
   });
 });
 

@@ -5,6 +5,7 @@ import { type NetworksErrorCode } from '../networks/networks.errors';
 import { type PaymentsErrorCode } from '../payments/payments.errors';
 import { type PoliciesErrorCode } from '../policies/policies.errors';
 import { type ReceiptsErrorCode } from '../receipts/receipts.errors';
+import { type SettlementsErrorCode } from '../settlements/settlements.errors';
 import { type WalletsErrorCode } from '../wallets/wallets.errors';
 import { type ApiErrorCode } from './api.errors';
 
@@ -18,7 +19,8 @@ export type ErrorCode =
   | PoliciesErrorCode
   | PaymentsErrorCode
   | FacilitatorErrorCode
-  | ReceiptsErrorCode;
+  | ReceiptsErrorCode
+  | SettlementsErrorCode;
 
 export interface ErrorCatalogEntry {
   readonly status: number;
@@ -57,6 +59,7 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   idempotency_key_in_progress: { status: 409, title: 'A request with this idempotency key is in progress' },
   payment_failed: { status: 409, title: 'The payment under this idempotency key failed' },
   payment_not_found: { status: 404, title: 'Payment not found' },
+  settlement_not_found: { status: 404, title: 'Settlement not found' },
   payment_rejected: { status: 409, title: 'The payment was rejected by an operator' },
   approval_not_pending: { status: 409, title: 'The payment is not waiting for approval' },
   policy_changed: { status: 409, title: 'The policy changed while the payment was being decided' },
