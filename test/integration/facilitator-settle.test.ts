@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo } from 'node:net';
 import { anvilDevAccount, eip3009Abi, mintTestTokens, testUsdAbi } from '@proco/evm';
-import { PrismaService } from '@proco/persistence';
+import { PostgresHoldStore, PrismaService } from '@proco/persistence';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES, decodePaymentHeader } from '@proco/x402';
 import { HTTPFacilitatorClient } from '@x402/core/http';
 import type { PaymentPayload, PaymentRequirements } from '@x402/core/types';
@@ -460,7 +460,8 @@ describe('settlement worker', () => {
         paymentRequiredHeader: Buffer.from(JSON.stringify(paymentRequired)).toString('base64'),
       });
     expect(purchase.status).toBe(201);
-    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.id } });
+    expect(purchase.body.paymentId).toEqual(expect.any(String));
+    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } });
     expect(hold.status).toBe('pending');
 
     const payload = decodePaymentHeader({
@@ -477,6 +478,81 @@ describe('settlement worker', () => {
     // Settling it again changes nothing.
     expect(await facilitator.settle(payload, requirement as unknown as PaymentRequirements)).toEqual(settled);
     expect(await prisma.auditEvent.count({ where: { subjectId: hold.id, action: 'hold.posted' } })).toBe(1);
+  });
+});
+
+describe('hold expiry', () => {
+  it('waits for a settlement on its way before expiring a hold, then expires it once that failed', async () => {
+    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'late' });
+    const agentToken = await http
+      .post(`/v1/agents/${agent.body.id}/tokens`)
+      .set(bearer(keys.admin))
+      .send({ name: 't' });
+    const requirement = {
+      scheme: 'exact',
+      network: network(),
+      amount: '5000',
+      asset: token(),
+      payTo: payee,
+      maxTimeoutSeconds: 60,
+      extra: { name: 'USDC', version: '2' },
+    };
+    const purchase = await http
+      .post('/v1/payments')
+      .set(bearer(agentToken.body.secret))
+      .send({
+        url: 'https://api.example.com/late',
+        method: 'get',
+        paymentRequired: {
+          x402Version: 2,
+          resource: { url: 'https://api.example.com/late' },
+          accepts: [requirement],
+        },
+      });
+    expect(purchase.status).toBe(201);
+    const holdId = (await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } })).id;
+    // The agent holds no tokens, so its settlement stays queued here (no job) and fails when sent.
+    const payload = decodePaymentHeader({
+      name: 'PAYMENT-SIGNATURE',
+      value: purchase.body.header.value,
+    }) as unknown as {
+      payload: { authorization: Record<string, string>; signature: Hex };
+    };
+    const orgId = (await prisma.payment.findUniqueOrThrow({ where: { id: purchase.body.paymentId } })).orgId;
+    const { authorization, signature } = payload.payload;
+    const settlementId = randomUUID();
+    await prisma.settlement.create({
+      data: {
+        id: settlementId,
+        orgId,
+        network: network(),
+        requestNetwork: network(),
+        x402Version: 2,
+        chainId: inject('chainId'),
+        asset: token().toLowerCase(),
+        payer: authorization['from']!.toLowerCase(),
+        payTo: authorization['to']!.toLowerCase(),
+        amount: authorization['value']!,
+        nonce: authorization['nonce']!.toLowerCase(),
+        validAfter: authorization['validAfter']!,
+        validBefore: authorization['validBefore']!,
+        signature: signature.toLowerCase(),
+        signatureHash: keccak256(signature),
+      },
+    });
+    const holds = harness.app.get(PostgresHoldStore);
+    const later = new Date(Date.now() + 3_600_000);
+    const first = await holds.expireDue({ now: later, limit: 500 });
+    expect(first.expired.map((hold) => hold.id)).not.toContain(holdId);
+    expect((await prisma.hold.findUniqueOrThrow({ where: { id: holdId } })).status).toBe('pending');
+
+    await worker.app.get(SettlementSubmitService).submit({ network: network(), asset: token() });
+    expect(await prisma.settlement.findUniqueOrThrow({ where: { id: settlementId } })).toMatchObject({
+      status: 'failed',
+      errorReason: 'invalid_exact_evm_insufficient_balance',
+    });
+    const second = await holds.expireDue({ now: later, limit: 500 });
+    expect(second.expired.map((hold) => hold.id)).toContain(holdId);
   });
 });
 

@@ -152,6 +152,13 @@ export class PostgresHoldStore implements HoldStore {
           WITH "due" AS (SELECT "id" AS "due_id" FROM "holds"
                           WHERE "status" = 'pending'
                             AND "expires_at" <= COALESCE(${nowIso}::timestamptz, now())
+                            -- A settlement still on its way may yet move the money: the hold
+                            -- waits for its outcome (posted, or expired once it failed).
+                            AND NOT EXISTS (
+                              SELECT 1 FROM "payments" AS p
+                                JOIN "settlements" AS s ON s."network" = p."network" AND s."nonce" = p."nonce"
+                               WHERE p."id" = "holds"."payment_id"
+                                 AND s."status" IN ('queued', 'broadcast', 'unknown'))
                           ORDER BY "expires_at", "id"
                           LIMIT ${batch}
                           FOR UPDATE SKIP LOCKED)

@@ -110,6 +110,9 @@ CREATE INDEX "settlements_transaction_hash_idx" ON "settlements"("transaction_ha
 CREATE UNIQUE INDEX "settlements_chain_id_asset_payer_nonce_key" ON "settlements"("chain_id", "asset", "payer", "nonce");
 
 -- CreateIndex
+CREATE INDEX "settlements_network_nonce_idx" ON "settlements"("network", "nonce");
+
+-- CreateIndex
 CREATE INDEX "payments_network_nonce_idx" ON "payments"("network", "nonce");
 
 -- AddForeignKey
