@@ -4,6 +4,9 @@ CREATE TYPE "relayer_transaction_status" AS ENUM ('pending', 'mined', 'reverted'
 -- CreateEnum
 CREATE TYPE "settlement_status" AS ENUM ('queued', 'broadcast', 'confirmed', 'failed', 'unknown');
 
+-- AlterTable
+ALTER TABLE "holds" ADD COLUMN "chain_checked_at" TIMESTAMPTZ(3);
+
 -- CreateTable
 CREATE TABLE "relayers" (
     "id" UUID NOT NULL,
