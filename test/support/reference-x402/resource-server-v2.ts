@@ -2,7 +2,8 @@
 // x402ResourceServer that talks to the facilitator over HTTP, protecting GET /paid with a price in
 // the test token. Run as a child process: the reference exits the process when the facilitator
 // does not support the route. Environment: PORT, FACILITATOR_URL, CHAIN_ID, TOKEN_ADDRESS, PAY_TO,
-// PRICE_ATOMIC.
+// PRICE_ATOMIC, and optionally FACILITATOR_API_KEY, sent as a bearer token on every facilitator call
+// (a facilitator that requires auth, such as Proco's).
 import { HTTPFacilitatorClient } from '@x402/core/server';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { paymentMiddleware, x402ResourceServer } from '@x402/express';
@@ -12,8 +13,24 @@ import { requiredEnvironment, signalReady } from './child-process';
 const port = Number(requiredEnvironment('PORT'));
 const network = `eip155:${requiredEnvironment('CHAIN_ID')}` as const;
 
+const facilitatorApiKey = process.env['FACILITATOR_API_KEY'] ?? '';
+const facilitatorHeaders = { Authorization: `Bearer ${facilitatorApiKey}` };
+
 const resourceServer = new x402ResourceServer(
-  new HTTPFacilitatorClient({ url: requiredEnvironment('FACILITATOR_URL'), timeoutMs: 20_000 }),
+  new HTTPFacilitatorClient({
+    url: requiredEnvironment('FACILITATOR_URL'),
+    timeoutMs: 20_000,
+    // Without a key the client sends no auth at all, as the reference facilitator expects.
+    ...(facilitatorApiKey === ''
+      ? {}
+      : {
+          createAuthHeaders: async () => ({
+            verify: facilitatorHeaders,
+            settle: facilitatorHeaders,
+            supported: facilitatorHeaders,
+          }),
+        }),
+  }),
 ).register(network, new ExactEvmScheme());
 
 const app = express();
