@@ -8,6 +8,7 @@ import pino from 'pino';
 import { holdStoreProvider } from './hold-store.provider';
 import { AuditVerificationProcessor } from './maintenance/audit-verification.processor';
 import { HoldExpiryProcessor } from './maintenance/hold-expiry.processor';
+import { HoldReconciliationProcessor } from './maintenance/hold-reconciliation.processor';
 import { MaintenanceScheduleService } from './maintenance/maintenance-schedule.service';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { SettlementSweepProcessor } from './maintenance/settlement-sweep.processor';
@@ -50,6 +51,7 @@ export class WorkerModule {
         HoldExpiryProcessor,
         StuckPaymentProcessor,
         SettlementSweepProcessor,
+        HoldReconciliationProcessor,
         MaintenanceScheduleService,
         keyringProvider,
         FailpointsService,

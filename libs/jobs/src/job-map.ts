@@ -23,6 +23,8 @@ export interface JobPayloads {
   'audit.verify-chain': { readonly requestedBy: JobRequester };
   'holds.expire-due': { readonly requestedBy: JobRequester };
   'payments.fail-stuck': { readonly requestedBy: JobRequester };
+  /** Asks the chain about pending holds no Proco settlement covers (settled by another facilitator?). */
+  'holds.reconcile': { readonly requestedBy: JobRequester };
   /** Re-enqueues settlements and relayer transactions that have no live job (the outbox sweep). */
   'settlements.sweep': { readonly requestedBy: JobRequester };
   /** Signs and stores transactions for the queued settlements of one asset on one network. */
@@ -49,6 +51,7 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = Object.freeze(
   'audit.verify-chain': MAINTENANCE_QUEUE,
   'holds.expire-due': MAINTENANCE_QUEUE,
   'payments.fail-stuck': MAINTENANCE_QUEUE,
+  'holds.reconcile': MAINTENANCE_QUEUE,
   'settlements.sweep': MAINTENANCE_QUEUE,
   'settlement.submit': SETTLEMENT_QUEUE,
   'settlement.confirm': SETTLEMENT_QUEUE,

@@ -27,6 +27,7 @@ describe('job map', () => {
       'audit.verify-chain',
       'holds.expire-due',
       'payments.fail-stuck',
+      'holds.reconcile',
       'settlements.sweep',
       'settlement.submit',
       'settlement.confirm',

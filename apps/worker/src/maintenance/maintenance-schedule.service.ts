@@ -10,6 +10,8 @@ export const HOLD_EXPIRY_INTERVAL_MS = 30 * 1_000;
 /** How often payments stuck in `authorizing` are looked for. */
 export const STUCK_PAYMENT_SWEEP_INTERVAL_MS = 30 * 1_000;
 
+/** How often pending holds are checked against the chain (each run asks about the least recently checked). */
+export const HOLD_RECONCILIATION_INTERVAL_MS = 30 * 1_000;
 /** How often the settlement outbox is swept for work that has no live job. */
 export const SETTLEMENT_SWEEP_INTERVAL_MS = 10 * 1_000;
 
@@ -18,6 +20,7 @@ export const MAINTENANCE_SCHEDULES: readonly { readonly name: JobName; readonly 
   { name: 'audit.verify-chain', everyMs: AUDIT_VERIFICATION_INTERVAL_MS },
   { name: 'holds.expire-due', everyMs: HOLD_EXPIRY_INTERVAL_MS },
   { name: 'payments.fail-stuck', everyMs: STUCK_PAYMENT_SWEEP_INTERVAL_MS },
+  { name: 'holds.reconcile', everyMs: HOLD_RECONCILIATION_INTERVAL_MS },
   { name: 'settlements.sweep', everyMs: SETTLEMENT_SWEEP_INTERVAL_MS },
 ];
 

@@ -4,6 +4,7 @@ import { type JobItem, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type Job } from 'bullmq';
 import { AuditVerificationProcessor } from './audit-verification.processor';
 import { HoldExpiryProcessor } from './hold-expiry.processor';
+import { HoldReconciliationProcessor } from './hold-reconciliation.processor';
 import { SettlementSweepProcessor } from './settlement-sweep.processor';
 import { StuckPaymentProcessor } from './stuck-payment.processor';
 
@@ -19,6 +20,7 @@ export class MaintenanceProcessor extends WorkerHost implements BeforeApplicatio
     private readonly holdExpiry: HoldExpiryProcessor,
     private readonly stuckPayments: StuckPaymentProcessor,
     private readonly settlementSweep: SettlementSweepProcessor,
+    private readonly holdReconciliation: HoldReconciliationProcessor,
   ) {
     super();
   }
@@ -40,6 +42,8 @@ export class MaintenanceProcessor extends WorkerHost implements BeforeApplicatio
         return this.holdExpiry.process(job as Job<typeof item.data>);
       case 'payments.fail-stuck':
         return this.stuckPayments.process(job as Job<typeof item.data>);
+      case 'holds.reconcile':
+        return this.holdReconciliation.process(job as Job<typeof item.data>);
       case 'settlements.sweep':
         return this.settlementSweep.process(job as Job<typeof item.data>);
       default:

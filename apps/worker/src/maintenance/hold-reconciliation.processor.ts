@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectConfig, type ProcoConfig } from '@proco/config';
+import { eip3009Abi } from '@proco/evm';
+import { type JobOf } from '@proco/jobs';
+import { type HoldStore } from '@proco/ledger';
+import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
+import { type Job } from 'bullmq';
+import { getAddress, type Hex, parseEventLogs } from 'viem';
+import { HOLD_STORE } from '../hold-store.provider';
+import { USE_LOG_LOOKBACK_BLOCKS } from '../settlement/settlement-ledger.service';
+import { type SettlementNetwork, SettlementNetworksService } from '../settlement/settlement-networks.service';
+
+/** Most pending holds one run asks the chain about, per network (one Multicall3 read). */
+export const RECONCILE_BATCH_SIZE = 200;
+/** A hold younger than this is left alone: its agent is likely still handing the payment to a seller. */
+export const RECONCILE_MIN_AGE_MS = 5_000;
+
+/** What one run found. */
+export interface HoldReconciliationOutcome {
+  readonly checked: number;
+  readonly posted: number;
+  readonly voided: number;
+  readonly flagged: number;
+}
+
+interface PendingHold {
+  readonly id: string;
+  readonly org_id: string;
+  readonly amount: Prisma.Decimal;
+  readonly nonce: string;
+  readonly asset: string;
+  readonly pay_to: string;
+  readonly payer: string;
+}
+
+/**
+ * Reconciliation of the payments Proco signed for its agents but did not settle itself (the
+ * seller used another facilitator): every run asks the chain, in one Multicall3 read per network,
+ * whether the authorizations of the least recently checked pending holds were used. A used one is
+ * matched to its `AuthorizationUsed` log and the `Transfer` of the same transaction: the hold is
+ * posted when the transfer moved exactly the held terms (payer, payee, amount, token), voided when
+ * the payer cancelled the authorization instead, and flagged (audit `hold.settlement_mismatch`,
+ * left pending) when the chain shows other terms. Unused authorizations wait; the expiry sweep
+ * releases them after `validBefore`. Holds of settlements Proco is running are left to those.
+ *
+ * Safe to run twice or concurrently: posting and voiding are conditional on `status = 'pending'`.
+ */
+@Injectable()
+export class HoldReconciliationProcessor {
+  private readonly logger = new Logger(HoldReconciliationProcessor.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly networks: SettlementNetworksService,
+    private readonly audit: AuditLogRepository,
+    @Inject(HOLD_STORE) private readonly holds: HoldStore,
+    @InjectConfig() private readonly config: ProcoConfig,
+  ) {}
+
+  async process(job: Job<JobOf<'holds.reconcile'>>): Promise<HoldReconciliationOutcome> {
+    const outcome = await this.reconcile();
+    if (outcome.posted + outcome.voided + outcome.flagged > 0) {
+      this.logger.log({ jobId: job.id, ...outcome }, 'holds reconciled with the chain');
+    }
+    return outcome;
+  }
+
+  /** One run over every network; `minAgeMs` leaves the youngest holds alone (tests pass 0). */
+  async reconcile(
+    params: { minAgeMs: number } = { minAgeMs: RECONCILE_MIN_AGE_MS },
+  ): Promise<HoldReconciliationOutcome> {
+    const total = { checked: 0, posted: 0, voided: 0, flagged: 0 };
+    for (const { id } of this.config.networks) {
+      const network = await this.networks.checkedNetwork(id);
+      if (network === undefined) continue;
+      const outcome = await this.reconcileNetwork(network, params.minAgeMs);
+      total.checked += outcome.checked;
+      total.posted += outcome.posted;
+      total.voided += outcome.voided;
+      total.flagged += outcome.flagged;
+    }
+    return total;
+  }
+
+  private async reconcileNetwork(
+    network: SettlementNetwork,
+    minAgeMs: number,
+  ): Promise<HoldReconciliationOutcome> {
+    const pending = await this.prisma.$queryRaw<PendingHold[]>`
+      SELECT h."id", h."org_id", h."amount", p."nonce", lower(p."asset") AS "asset",
+             lower(p."pay_to") AS "pay_to", lower(w."address") AS "payer"
+        FROM "holds" AS h
+        JOIN "payments" AS p ON p."id" = h."payment_id"
+        JOIN "wallets" AS w ON w."agent_id" = p."agent_id"
+       WHERE h."status" = 'pending' AND h."network" = ${network.config.id}
+         AND p."status" = 'authorized' AND p."nonce" IS NOT NULL
+         AND h."created_at" < now() - make_interval(secs => ${minAgeMs / 1_000})
+         AND NOT EXISTS (
+           SELECT 1 FROM "settlements" AS s
+            WHERE s."network" = p."network" AND s."nonce" = p."nonce"
+              AND s."status" IN ('queued', 'broadcast', 'unknown'))
+       ORDER BY h."chain_checked_at" NULLS FIRST, h."created_at"
+       LIMIT ${RECONCILE_BATCH_SIZE}`;
+    if (pending.length === 0) return { checked: 0, posted: 0, voided: 0, flagged: 0 };
+    const states = await network.client.multicall({
+      multicallAddress: network.multicall3,
+      allowFailure: true,
+      contracts: pending.map((hold) => ({
+        address: getAddress(hold.asset),
+        abi: eip3009Abi,
+        functionName: 'authorizationState' as const,
+        args: [getAddress(hold.payer), hold.nonce as Hex] as const,
+      })),
+    });
+    const ids = pending.map((hold) => hold.id);
+    await this.prisma.$executeRaw`
+      UPDATE "holds" SET "chain_checked_at" = now()
+       WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'pending'`;
+    const outcome = { checked: pending.length, posted: 0, voided: 0, flagged: 0 };
+    for (const [index, hold] of pending.entries()) {
+      const state = states[index];
+      if (state?.status !== 'success' || !state.result) continue;
+      const verdict = await this.verdictOf(network, hold);
+      outcome[verdict] += 1;
+    }
+    return outcome;
+  }
+
+  // What the chain says happened to a used authorization, and the hold's resolution from it.
+  private async verdictOf(
+    network: SettlementNetwork,
+    hold: PendingHold,
+  ): Promise<'posted' | 'voided' | 'flagged'> {
+    const head = await network.client.getBlockNumber({ cacheTime: 0 });
+    const range = {
+      fromBlock: head > USE_LOG_LOOKBACK_BLOCKS ? head - USE_LOG_LOOKBACK_BLOCKS : 0n,
+      toBlock: 'latest' as const,
+    };
+    const args = { authorizer: getAddress(hold.payer), nonce: hold.nonce as Hex };
+    const [used] = await network.client.getContractEvents({
+      address: getAddress(hold.asset),
+      abi: eip3009Abi,
+      eventName: 'AuthorizationUsed',
+      args,
+      ...range,
+    });
+    const amountAtomic = BigInt(hold.amount.toFixed());
+    if (used === undefined) {
+      const [canceled] = await network.client.getContractEvents({
+        address: getAddress(hold.asset),
+        abi: eip3009Abi,
+        eventName: 'AuthorizationCanceled',
+        args,
+        ...range,
+      });
+      if (canceled !== undefined) {
+        await this.holds.void({ holdId: hold.id, reason: 'authorization_canceled', now: new Date() });
+        return 'voided';
+      }
+      // Used beyond the log horizon: the token says the money moved, so the budget counts it.
+      await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
+      return 'posted';
+    }
+    const receipt = await network.client.getTransactionReceipt({ hash: used.transactionHash });
+    const transfers = parseEventLogs({
+      abi: eip3009Abi,
+      eventName: 'Transfer',
+      logs: receipt.logs.filter((log) => log.address.toLowerCase() === hold.asset),
+      strict: true,
+    });
+    const matches = transfers.some(
+      (transfer) =>
+        transfer.args.from.toLowerCase() === hold.payer &&
+        transfer.args.to.toLowerCase() === hold.pay_to &&
+        transfer.args.value === amountAtomic,
+    );
+    if (matches) {
+      await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
+      this.logger.log(
+        { holdId: hold.id, transactionHash: used.transactionHash },
+        'hold posted from a settlement by another facilitator',
+      );
+      return 'posted';
+    }
+    await this.flagMismatch(hold, used.transactionHash);
+    return 'flagged';
+  }
+
+  // Once per hold: the audit log says what the chain did that the hold did not expect.
+  private async flagMismatch(hold: PendingHold, transactionHash: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const flagged = await tx.auditEvent.count({
+        where: { subjectType: 'hold', subjectId: hold.id, action: 'hold.settlement_mismatch' },
+      });
+      if (flagged > 0) return;
+      await this.audit.append(tx, {
+        orgId: hold.org_id,
+        actor: { type: 'system' },
+        action: 'hold.settlement_mismatch',
+        subject: { type: 'hold', id: hold.id },
+        data: {
+          transactionHash,
+          expected: {
+            payer: hold.payer,
+            payTo: hold.pay_to,
+            amountAtomic: hold.amount.toFixed(),
+            asset: hold.asset,
+          },
+        },
+      });
+    });
+    this.logger.warn(
+      { holdId: hold.id, transactionHash },
+      'authorization used for other terms than its hold',
+    );
+  }
+}
