@@ -556,6 +556,82 @@ describe('hold expiry', () => {
   });
 });
 
+describe('POST /v1/settlements (deferred receipt settlement)', () => {
+  it('settles the payment of a receipt a seller accepted offline, once, and posts its hold', async () => {
+    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'deferred' });
+    const agentToken = await http
+      .post(`/v1/agents/${agent.body.id}/tokens`)
+      .set(bearer(keys.admin))
+      .send({ name: 't' });
+    await http
+      .post(`/v1/agents/${agent.body.id}/faucet`)
+      .set(bearer(keys.admin))
+      .send({ amount: '1000000' })
+      .expect(200);
+    const requirement = {
+      scheme: 'exact',
+      network: network(),
+      amount: '8000',
+      asset: token(),
+      payTo: payee,
+      maxTimeoutSeconds: 120,
+      extra: { name: 'USDC', version: '2' },
+    };
+    const purchase = await http
+      .post('/v1/payments')
+      .set(bearer(agentToken.body.secret))
+      .send({
+        url: 'https://api.example.com/deferred',
+        method: 'get',
+        paymentRequired: {
+          x402Version: 2,
+          resource: { url: 'https://api.example.com/deferred' },
+          accepts: [requirement],
+        },
+      });
+    expect(purchase.status).toBe(201);
+    const receipt = purchase.body.receipt as string;
+
+    const queued = await http.post('/v1/settlements').set(bearer(keys.admin)).send({ receipt });
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({
+      amount: '8000',
+      payTo: payee.toLowerCase(),
+      payer: agent.body.wallet.address.toLowerCase(),
+    });
+    const settled = await eventually(
+      () => prisma.settlement.findUniqueOrThrow({ where: { id: queued.body.id } }),
+      (row) => row.status === 'confirmed' || row.status === 'failed',
+    );
+    expect(settled.status).toBe('confirmed');
+    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } });
+    expect(hold.status).toBe('posted');
+
+    const again = await http.post('/v1/settlements').set(bearer(keys.admin)).send({ receipt });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: queued.body.id, status: 'confirmed' });
+    expect(await useLogsOf(getAddress(agent.body.wallet.address), settled.nonce as Hex)).toHaveLength(1);
+  });
+
+  it('refuses a receipt it did not sign, and read-only keys', async () => {
+    const forged = await http
+      .post('/v1/settlements')
+      .set(bearer(keys.admin))
+      .send({ receipt: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' });
+    expect(forged.status).toBe(400);
+    expect(forged.body.code).toBe('receipt_invalid');
+    expect((await http.post('/v1/settlements').set(bearer(keys.read)).send({ receipt: 'x' })).status).toBe(
+      403,
+    );
+    const extra = await http
+      .post('/v1/settlements')
+      .set(bearer(keys.admin))
+      .send({ receipt: 'x', orgId: 'y' });
+    expect(extra.status).toBe(400);
+    expect(extra.body.code).toBe('validation_failed');
+  });
+});
+
 describe('GET /v1/settlements', () => {
   it('finds a settlement by id, by transaction hash and by authorization, for its own org only', async () => {
     const payment = await fixture();

@@ -60,6 +60,8 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
   payment_failed: { status: 409, title: 'The payment under this idempotency key failed' },
   payment_not_found: { status: 404, title: 'Payment not found' },
   settlement_not_found: { status: 404, title: 'Settlement not found' },
+  receipt_invalid: { status: 400, title: 'The receipt does not verify' },
+  receipt_not_settleable: { status: 409, title: 'The receipt’s payment cannot be settled' },
   payment_rejected: { status: 409, title: 'The payment was rejected by an operator' },
   approval_not_pending: { status: 409, title: 'The payment is not waiting for approval' },
   policy_changed: { status: 409, title: 'The policy changed while the payment was being decided' },

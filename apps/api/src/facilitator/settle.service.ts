@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
-import {
-  type JobPayloads,
-  SETTLEMENT_JOB_OPTIONS,
-  SETTLEMENT_QUEUE,
-  settlementSubmitJobId,
-} from '@proco/jobs';
 import {
   PrismaService,
   type SettlementRecord,
@@ -15,9 +8,9 @@ import {
   toSettlementRecord,
 } from '@proco/persistence';
 import { payerOf, type Eip3009VerifyRequest, type VerifyRequest } from '@proco/x402';
-import { type Queue } from 'bullmq';
 import { keccak256 } from 'viem';
 import { type RegisteredNetwork } from '../networks/network-registry.service';
+import { SettlementJobsService } from '../settlements/settlement-jobs.service';
 import { FacilitatorService, parseFacilitatorRequest } from './facilitator.service';
 
 /** `POST /facilitator/settle`'s answer, the x402 SettleResponse. */
@@ -37,14 +30,6 @@ export const SETTLE_POLL_FIRST_MS = 25;
 export const SETTLE_POLL_MAX_MS = 250;
 
 /**
- * The batch window a settlement queued at `nowMs` falls in: every settlement of one asset queued
- * in a window shares one submit job, so a batch waits `batchWaitMs` at most once.
- */
-export function batchWindowOf(params: { batchWaitMs: number; nowMs: number }): number {
-  return params.batchWaitMs === 0 ? params.nowMs : Math.floor(params.nowMs / params.batchWaitMs);
-}
-
-/**
  * `POST /facilitator/settle`: re-verifies the payment (signature, terms, simulation) and queues
  * one settlement per authorization; then waits, up to `PROCO_SETTLE_WAIT_MS`, for the worker to
  * confirm it on chain. Idempotent per authorization: every caller of the same payload gets the
@@ -52,13 +37,11 @@ export function batchWindowOf(params: { batchWaitMs: number; nowMs: number }): n
  */
 @Injectable()
 export class SettleService {
-  private readonly logger = new Logger(SettleService.name);
-
   constructor(
     private readonly facilitator: FacilitatorService,
     private readonly settlements: SettlementStore,
     private readonly prisma: PrismaService,
-    @InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<JobPayloads['settlement.submit']>,
+    private readonly jobs: SettlementJobsService,
     @InjectConfig() private readonly config: ProcoConfig,
   ) {}
 
@@ -84,42 +67,12 @@ export class SettleService {
         queueParamsOf({ network, request: eip3009, orgId, signatureHash }),
       );
       settlement = queued.settlement;
-      if (queued.inserted) await this.enqueue(settlement);
+      if (queued.inserted) await this.jobs.enqueueSubmit(settlement);
     }
     if (settlement.signatureHash !== signatureHash.toLowerCase()) {
       return failureOf(request, 'duplicate_settlement', 'another payment of this authorization was settled');
     }
     return this.answerOf(request, await this.awaitOutcome(settlement, deadline));
-  }
-
-  // A failure to enqueue loses nothing: the row is the outbox, and the worker's sweep enqueues it.
-  private async enqueue(settlement: SettlementRecord): Promise<void> {
-    const { batchWaitMs } = this.config.settlement;
-    try {
-      await this.queue.add(
-        'settlement.submit',
-        { network: settlement.network, asset: settlement.asset },
-        {
-          ...SETTLEMENT_JOB_OPTIONS,
-          backoff: { ...SETTLEMENT_JOB_OPTIONS.backoff },
-          jobId: settlementSubmitJobId({
-            origin: 'settle',
-            network: settlement.network,
-            asset: settlement.asset,
-            window: batchWindowOf({ batchWaitMs, nowMs: Date.now() }),
-          }),
-          delay: batchWaitMs,
-        },
-      );
-    } catch (error: unknown) {
-      this.logger.warn(
-        {
-          settlementId: settlement.id,
-          err: { message: error instanceof Error ? error.message : String(error) },
-        },
-        'settlement not enqueued; the outbox sweep will pick it up',
-      );
-    }
   }
 
   // Reads the row until it is confirmed or failed, or the deadline passes (then its last state).

@@ -65,3 +65,10 @@ export interface SettlementView {
   readonly updatedAt: string;
   readonly settledAt: string | null;
 }
+
+/** `POST /v1/settlements`: a Proco receipt a seller accepted offline, to settle in the next batch. */
+export const SettleReceiptBodySchema = z.strictObject({
+  receipt: z.string().min(1).max(8_192).describe('The compact JWS receipt, as the agent presented it'),
+});
+
+export type SettleReceiptBody = z.output<typeof SettleReceiptBodySchema>;

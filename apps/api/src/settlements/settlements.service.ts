@@ -1,10 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
-import { Prisma, PrismaService } from '@proco/persistence';
+import { Prisma, PrismaService, SettlementStore } from '@proco/persistence';
+import { ReceiptError, verifyReceipt } from '@proco/receipts';
+import { type Hex, keccak256 } from 'viem';
 import { type OperatorPrincipal } from '../auth/principal';
 import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
-import { type ListSettlementsQuery, type SettlementView } from './settlements.dto';
-import { SettlementNotFoundError } from './settlements.errors';
+import { ReceiptKeysService } from '../receipts/receipt-keys.service';
+import { SettlementJobsService } from './settlement-jobs.service';
+import { type ListSettlementsQuery, type SettleReceiptBody, type SettlementView } from './settlements.dto';
+import {
+  ReceiptInvalidError,
+  ReceiptNotSettleableError,
+  SettlementNotFoundError,
+} from './settlements.errors';
 
 const WITH_TRANSACTION = {
   relayerTransaction: {
@@ -28,10 +37,13 @@ export class SettlementsService {
 
   constructor(
     private readonly prisma: PrismaService,
-    @InjectConfig() config: ProcoConfig,
+    private readonly store: SettlementStore,
+    private readonly jobs: SettlementJobsService,
+    private readonly receiptKeys: ReceiptKeysService,
+    @InjectConfig() private readonly config: ProcoConfig,
   ) {
     this.explorers = new Map(
-      config.networks.flatMap((network) =>
+      this.config.networks.flatMap((network) =>
         network.explorerUrl === undefined
           ? []
           : [[network.id, network.explorerUrl.replace(/\/+$/, '')] as const],
@@ -78,6 +90,60 @@ export class SettlementsService {
     return this.viewOf(row);
   }
 
+  /**
+   * Deferred settlement of a receipt a seller accepted offline: verifies it against this
+   * deployment's own keys, finds its payment's signed authorization and queues it for the next
+   * batch (or finds the settlement already queued for it). Nothing waits for the chain here.
+   * Errors: `receipt_invalid` (400), `receipt_not_settleable` (409).
+   */
+  async settleReceipt(
+    operator: OperatorPrincipal,
+    body: SettleReceiptBody,
+  ): Promise<{ created: boolean; view: SettlementView }> {
+    let paymentId: string;
+    try {
+      const verified = await verifyReceipt({
+        token: body.receipt,
+        // A mutable copy: jose's key-set type is not readonly.
+        keys: { keys: [...(await this.receiptKeys.jwks()).keys] },
+        issuer: this.config.api.publicUrl,
+        now: new Date(),
+      });
+      paymentId = verified.claims.sub;
+    } catch (error: unknown) {
+      if (error instanceof ReceiptError) throw new ReceiptInvalidError(error.code, { cause: error });
+      throw error;
+    }
+    const payment = await this.prisma.payment.findUnique({ where: { id: paymentId } });
+    const terms = payment === null ? null : signedTermsOf(payment);
+    if (payment === null || terms === null) throw new ReceiptNotSettleableError(paymentId);
+    const network = this.config.networks.find((candidate) => candidate.id === payment.network);
+    if (network === undefined) throw new ReceiptNotSettleableError(paymentId);
+    const queued = await this.store.queue({
+      id: randomUUID(),
+      orgId: operator.orgId,
+      network: network.id,
+      requestNetwork: network.id,
+      x402Version: 2,
+      chainId: Number(network.id.slice('eip155:'.length)),
+      asset: terms.asset,
+      payer: terms.authorization.from,
+      payTo: terms.authorization.to,
+      amountAtomic: BigInt(terms.authorization.value),
+      nonce: terms.authorization.nonce,
+      validAfter: BigInt(terms.authorization.validAfter),
+      validBefore: BigInt(terms.authorization.validBefore),
+      signature: terms.signature,
+      signatureHash: keccak256(terms.signature),
+    });
+    if (queued.inserted) await this.jobs.enqueueSubmit(queued.settlement);
+    const row = await this.prisma.settlement.findUniqueOrThrow({
+      where: { id: queued.settlement.id },
+      include: WITH_TRANSACTION,
+    });
+    return { created: queued.inserted, view: this.viewOf(row) };
+  }
+
   private viewOf(row: SettlementRow): SettlementView {
     const transaction = row.relayerTransaction;
     const explorer = this.explorers.get(row.network);
@@ -112,4 +178,29 @@ export class SettlementsService {
       settledAt: row.settledAt?.toISOString() ?? null,
     };
   }
+}
+
+/** The signed authorization of an authorized payment, from the answer Proco stored for it. */
+interface SignedTerms {
+  readonly asset: string;
+  readonly signature: Hex;
+  readonly authorization: {
+    readonly from: string;
+    readonly to: string;
+    readonly value: string;
+    readonly validAfter: string;
+    readonly validBefore: string;
+    readonly nonce: string;
+  };
+}
+
+function signedTermsOf(payment: Prisma.PaymentGetPayload<object>): SignedTerms | null {
+  if (payment.status !== 'authorized' || payment.response === null || payment.asset === null) return null;
+  const response = JSON.parse(payment.response) as {
+    payload?: { payload?: Partial<Omit<SignedTerms, 'asset'>> };
+  };
+  const inner = response.payload?.payload;
+  const authorization = inner?.authorization;
+  if (typeof inner?.signature !== 'string' || authorization === undefined) return null;
+  return { asset: payment.asset, signature: inner.signature, authorization };
 }
