@@ -4,11 +4,21 @@
 // wallet_unavailable caused by kek_unknown), each re-wrap is an audited, verifiable event, and a
 // wallet under a master key the keyring lacks is skipped and reported instead of stopping the run.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deriveKekId, KeysError, type WalletSigner } from '@proco/keys';
+import { KEYRING } from '@proco/config';
+import {
+  createKeyring,
+  deriveKekId,
+  generateWalletKey,
+  KeysError,
+  openWalletSigner,
+  SYSTEM_KEY_ORG_ID,
+  type WalletSigner,
+} from '@proco/keys';
 import { PrismaService } from '@proco/persistence';
 import request from 'supertest';
 import { type Address, verifyTypedData } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RelayerKeysService } from '../../apps/api/src/wallets/relayer-keys.service';
 import { WalletsService } from '../../apps/api/src/wallets/wallets.service';
 import { WalletUnavailableError } from '../../apps/api/src/wallets/wallets.errors';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
@@ -265,5 +275,52 @@ describe('master-key rotation', () => {
     ).rejects.toMatchObject({
       code: 'agent_not_found',
     });
+  });
+});
+
+describe('master-key rotation of the relayer key', () => {
+  it('re-wraps the relayer data key under B, once, and the relayer still opens with B alone', async () => {
+    const prisma = onlyA.app.get(PrismaService);
+    const relayerId = randomUUID();
+    const sealed = generateWalletKey({
+      keyring: onlyA.app.get(KEYRING),
+      orgId: SYSTEM_KEY_ORG_ID,
+      walletId: relayerId,
+    });
+    await prisma.relayer.create({
+      data: {
+        id: relayerId,
+        address: sealed.address,
+        keyCiphertext: new Uint8Array(sealed.keyCiphertext),
+        dataKeyCiphertext: new Uint8Array(sealed.dataKeyCiphertext),
+        kekId: sealed.kekId,
+      },
+    });
+
+    const first = await rotating.app.get(RelayerKeysService).rotateMasterKey();
+    expect(first).toEqual({ rewrapped: 1, skipped: [] });
+    const row = await prisma.relayer.findUniqueOrThrow({ where: { id: relayerId } });
+    expect(row.kekId).toBe(kekIdOf(masterKeyB));
+    expect(Buffer.from(row.keyCiphertext).equals(Buffer.from(sealed.keyCiphertext))).toBe(true);
+    const onlyB = createKeyring({ activeKey: Buffer.from(masterKeyB, 'base64') });
+    const signer = openWalletSigner({
+      keyring: onlyB,
+      sealed: {
+        address: row.address,
+        keyCiphertext: Uint8Array.from(row.keyCiphertext),
+        dataKeyCiphertext: Uint8Array.from(row.dataKeyCiphertext),
+        kekId: row.kekId,
+      },
+      orgId: SYSTEM_KEY_ORG_ID,
+      walletId: relayerId,
+    });
+    expect(signer.address).toBe(sealed.address);
+    expect(await rotating.app.get(RelayerKeysService).rotateMasterKey()).toEqual({
+      rewrapped: 0,
+      skipped: [],
+    });
+    expect(
+      await prisma.auditEvent.count({ where: { action: 'relayer.rewrapped', subjectId: relayerId } }),
+    ).toBe(1);
   });
 });

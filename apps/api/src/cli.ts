@@ -8,13 +8,14 @@ import { CliModule } from './cli.module';
 import { DEMO_ORG_NAME, runDemo } from './demo.command';
 import { OrgsService } from './orgs/orgs.service';
 import { ReceiptKeysService } from './receipts/receipt-keys.service';
+import { RelayerKeysService } from './wallets/relayer-keys.service';
 import { WalletsService } from './wallets/wallets.service';
 
 const USAGE = `Usage: proco <command> [options]
 
 Commands:
   bootstrap --org <name> [--key-name <name>]   Create an org and its first admin API key (printed once)
-  rotate-master-key                            Re-wrap every wallet and receipt-key data key under the active master key
+  rotate-master-key                            Re-wrap every wallet, receipt-key and relayer data key under the active master key
   rotate-receipt-key                           Make a new receipt signing key active; the old one stays published
   demo [--org <name>]                          Local demo: an org, a fresh admin key, an agent with a token, funded
 `;
@@ -56,10 +57,14 @@ async function main(argv: readonly string[]): Promise<number> {
       });
       process.stderr.write('The API key secret is shown only now; store it safely.\n');
     } else if (command === 'rotate-master-key') {
-      // Receipt keys are sealed under the same master keys, so one rotation re-wraps both; each
-      // service re-wraps its own rows (WalletsService knows nothing of receipts).
+      // Receipt and relayer keys are sealed under the same master keys, so one rotation re-wraps
+      // all three; each service re-wraps its own rows (WalletsService knows nothing of receipts).
       const wallets = await app.get(WalletsService).rotateMasterKey();
-      print({ ...wallets, receiptSigningKeys: await app.get(ReceiptKeysService).rotateMasterKey() });
+      print({
+        ...wallets,
+        receiptSigningKeys: await app.get(ReceiptKeysService).rotateMasterKey(),
+        relayers: await app.get(RelayerKeysService).rotateMasterKey(),
+      });
     } else if (command === 'rotate-receipt-key') {
       print(await app.get(ReceiptKeysService).rotate({ actor: { type: 'cli' } }));
     } else {

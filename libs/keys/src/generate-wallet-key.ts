@@ -8,6 +8,12 @@ import type { SealedWalletKey } from './sealed-wallet-key';
 import { generatePrivateKeyBytes } from './secp256k1-private-key';
 import { walletAssociatedData } from './wallet-binding';
 
+/**
+ * The org id that keys belonging to the deployment rather than to a tenant (the settlement
+ * relayer) are bound to. Tenant org ids are UUIDs, so it never collides with one.
+ */
+export const SYSTEM_KEY_ORG_ID = 'system';
+
 export type GenerateWalletKeyParams = {
   keyring: Keyring;
   orgId: string;

@@ -2,7 +2,7 @@
 // signers. Internal helpers (master-key bytes, envelope parsing, data-key wrapping) are
 // deliberately not exported.
 export { createKeyring, deriveKekId, KEK_LENGTH_BYTES } from './keyring';
-export { generateWalletKey } from './generate-wallet-key';
+export { generateWalletKey, SYSTEM_KEY_ORG_ID } from './generate-wallet-key';
 export { openWalletSigner } from './open-wallet-signer';
 export { rewrapDataKey } from './rewrap-data-key';
 export { openSecret, rewrapSecret, sealSecret, SECRET_LENGTH_MAX_BYTES } from './seal-secret';

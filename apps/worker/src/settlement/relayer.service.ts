@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KEYRING } from '@proco/config';
 import { setNativeBalance } from '@proco/evm';
-import { generateWalletKey, type Keyring, openWalletSigner, type WalletSigner } from '@proco/keys';
+import {
+  generateWalletKey,
+  type Keyring,
+  openWalletSigner,
+  SYSTEM_KEY_ORG_ID,
+  type WalletSigner,
+} from '@proco/keys';
 import { PrismaService } from '@proco/persistence';
 import { getAddress, parseEther } from 'viem';
 import { type SettlementNetwork } from './settlement-networks.service';
 
-/** The org id relayer keys are bound to: they belong to the deployment, not to a tenant. */
-export const RELAYER_KEY_ORG = 'system';
 /** Advisory lock taken while the first relayer is created, so replicas booting together make one. */
 const RELAYER_CREATION_LOCK = 'proco:relayer:create';
 /** On a local chain the relayer is topped up to this much ETH when it runs below half of it. */
@@ -67,7 +71,7 @@ export class RelayerService {
       const existing = await tx.relayer.findFirst({ orderBy: { createdAt: 'asc' } });
       if (existing !== null) return existing;
       const id = randomUUID();
-      const sealed = generateWalletKey({ keyring: this.keyring, orgId: RELAYER_KEY_ORG, walletId: id });
+      const sealed = generateWalletKey({ keyring: this.keyring, orgId: SYSTEM_KEY_ORG_ID, walletId: id });
       const created = await tx.relayer.create({
         data: {
           id,
@@ -88,7 +92,7 @@ export class RelayerService {
         dataKeyCiphertext: Uint8Array.from(row.dataKeyCiphertext),
         kekId: row.kekId,
       },
-      orgId: RELAYER_KEY_ORG,
+      orgId: SYSTEM_KEY_ORG_ID,
       walletId: row.id,
     });
     return { id: row.id, signer };
