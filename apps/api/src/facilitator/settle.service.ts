@@ -62,7 +62,14 @@ export class SettleService {
     let settlement = await this.settlements.findByAuthorization(authorizationKeyOf(network, eip3009));
     if (settlement === null) {
       const refusal = await this.facilitator.refusalOf(eip3009, 'settle');
-      if (refusal !== null) return failureOf(request, refusal.reason, refusal.message);
+      if (refusal !== null) {
+        // A concurrent settle of the same payload may have queued it, and even landed it (so the
+        // simulation saw the nonce used) while this one was checking: its answer is the answer.
+        settlement = await this.settlements.findByAuthorization(authorizationKeyOf(network, eip3009));
+        if (settlement === null) return failureOf(request, refusal.reason, refusal.message);
+      }
+    }
+    if (settlement === null) {
       const queued = await this.settlements.queue(
         queueParamsOf({ network, request: eip3009, orgId, signatureHash }),
       );

@@ -16,10 +16,17 @@ import { type SettlementNetwork, SettlementNetworksService } from './settlement-
 /** How often a confirmation attempt reads the chain while it waits (receipt, then block height). */
 export const CONFIRM_POLL_INTERVAL_MS = 250;
 
-/** Thrown when an attempt ends without chain evidence; the job is retried (bounded) and swept later. */
+/**
+ * Thrown when an attempt ends without a final outcome; the job is retried (bounded) and swept
+ * later. `no_receipt`: the chain showed no receipt in time (the settlement is `unknown`);
+ * `confirmations` or `reorg`: mined, not final yet (it stays `broadcast`).
+ */
 export class SettlementNotFinalError extends Error {
   readonly code = 'settlement_not_final';
-  constructor(message: string) {
+  constructor(
+    readonly reason: 'no_receipt' | 'confirmations' | 'reorg',
+    message: string,
+  ) {
     super(message);
     this.name = 'SettlementNotFinalError';
   }
@@ -73,7 +80,10 @@ export class SettlementConfirmService {
       return await this.bringToOutcome(network, transaction);
     } catch (error: unknown) {
       // The chain did not answer (or not yet with enough evidence): unknown, never failed.
-      if (error instanceof BaseError || error instanceof SettlementNotFinalError) {
+      if (
+        error instanceof BaseError ||
+        (error instanceof SettlementNotFinalError && error.reason === 'no_receipt')
+      ) {
         await this.ledger.markUnknown(transaction.id);
       }
       throw error;
@@ -160,10 +170,12 @@ export class SettlementConfirmService {
         hash,
         timeout: this.config.settlement.receiptTimeoutMs,
         pollingInterval: CONFIRM_POLL_INTERVAL_MS,
-        retryCount: 0,
       });
     } catch (error: unknown) {
-      throw new SettlementNotFinalError(`no receipt for ${hash} yet: ${messagesOf(error).slice(0, 200)}`);
+      throw new SettlementNotFinalError(
+        'no_receipt',
+        `no receipt for ${hash} yet: ${messagesOf(error).slice(0, 200)}`,
+      );
     }
   }
 
@@ -180,6 +192,7 @@ export class SettlementConfirmService {
       if (head - receipt.blockNumber + 1n >= needed) break;
       if (Date.now() + CONFIRM_POLL_INTERVAL_MS > deadline) {
         throw new SettlementNotFinalError(
+          'confirmations',
           `${receipt.transactionHash} has ${head - receipt.blockNumber + 1n} of ${needed} confirmations`,
         );
       }
@@ -187,7 +200,10 @@ export class SettlementConfirmService {
     }
     const again = await this.receiptOf(network, receipt.transactionHash);
     if (again === null || again.blockHash !== receipt.blockHash) {
-      throw new SettlementNotFinalError(`${receipt.transactionHash} left block ${receipt.blockHash} (reorg)`);
+      throw new SettlementNotFinalError(
+        'reorg',
+        `${receipt.transactionHash} left block ${receipt.blockHash} (reorg)`,
+      );
     }
     return again;
   }

@@ -80,10 +80,9 @@ export class SettlementSubmitService {
       endedBeforeBroadcast += refused.length;
       if (sendable.length > 0) {
         const transactionId = await this.signAndStore(network, sendable);
-        if (transactionId !== null) {
-          transactions.push(transactionId);
-          await this.enqueueConfirm(transactionId);
-        }
+        if (transactionId === null) continue; // another job claimed part of the batch: read again
+        transactions.push(transactionId);
+        await this.enqueueConfirm(transactionId);
       }
       if (candidates.length < batchSize) break;
     }
