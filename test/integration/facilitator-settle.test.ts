@@ -61,7 +61,7 @@ interface Fixture {
 
 /** A payment signed for real by `signer` (the funded payer by default), with a fresh nonce. */
 async function fixture(
-  options: { x402Version?: 1 | 2; signer?: LocalAccount; value?: bigint } = {},
+  options: { x402Version?: 1 | 2; signer?: LocalAccount; value?: bigint; nonce?: Hex } = {},
 ): Promise<Fixture> {
   const signer = options.signer ?? payer;
   const authorization = {
@@ -70,7 +70,7 @@ async function fixture(
     value: String(options.value ?? PRICE),
     validAfter: '0',
     validBefore: String(nowSeconds() + 300n),
-    nonce: toHex(crypto.getRandomValues(new Uint8Array(32))),
+    nonce: options.nonce ?? toHex(crypto.getRandomValues(new Uint8Array(32))),
   };
   const signature = await signer.signTypedData({
     domain: { name: 'USDC', version: '2', chainId: inject('chainId'), verifyingContract: token() },
@@ -262,6 +262,23 @@ describe('POST /facilitator/settle', () => {
     expect(await prisma.relayerTransaction.count({ where: { id: settlement!.relayerTransactionId! } })).toBe(
       1,
     );
+  });
+
+  it('answers duplicate_settlement for another signature over an authorization already settled', async () => {
+    const payment = await fixture();
+    expect(await facilitator.settle(payment.paymentPayload, payment.paymentRequirements)).toMatchObject({
+      success: true,
+    });
+    // The same payer and nonce, signed for another amount: the token would refuse it, and Proco
+    // names why without touching the stored settlement.
+    const other = await fixture({ nonce: payment.nonce, value: PRICE * 2n });
+    const answer = await facilitator.settle(other.paymentPayload, {
+      ...other.paymentRequirements,
+      amount: String(PRICE * 2n),
+    } as PaymentRequirements);
+    expect(answer).toMatchObject({ success: false, errorReason: 'duplicate_settlement', transaction: '' });
+    expect(await prisma.settlement.count({ where: { nonce: payment.nonce.toLowerCase() } })).toBe(1);
+    expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
   });
 
   it('refuses an invalid payment before queueing anything, with the reference reason', async () => {
