@@ -33,6 +33,13 @@ export const CONTRACT_CATALOG: readonly ContractEntry[] = [
     exportPrefix: 'multicall3',
     runtimeCodeOnly: true,
   },
+  {
+    contractName: 'ProcoTestSmartWallet',
+    sourcePath: 'contracts/ProcoTestSmartWallet.sol',
+    moduleStem: 'test-smart-wallet',
+    exportPrefix: 'testSmartWallet',
+    runtimeCodeOnly: false,
+  },
 ];
 
 /** Folder (relative to the repository root) of the checked-in JSON artifacts. */

@@ -5,6 +5,11 @@ export { testUsdBytecode, testUsdDeployedBytecode } from './contracts/test-usd.b
 export { multicall3Abi } from './contracts/multicall3.abi';
 export { eip3009Abi, ERC1271_MAGIC_VALUE, erc1271Abi } from './contracts/eip3009.abi';
 export { multicall3Bytecode, multicall3DeployedBytecode } from './contracts/multicall3.bytecode';
+export { testSmartWalletAbi } from './contracts/test-smart-wallet.abi';
+export {
+  testSmartWalletBytecode,
+  testSmartWalletDeployedBytecode,
+} from './contracts/test-smart-wallet.bytecode';
 export { eip5267Abi, tokenNameVersionAbi } from './token-domain.abi';
 export { decodeEip5267Fields } from './eip5267-fields.util';
 export type { Eip5267Fields } from './eip5267-fields.util';

@@ -7,7 +7,7 @@ import {
   SettlementStore,
   toSettlementRecord,
 } from '@proco/persistence';
-import { payerOf, type Eip3009VerifyRequest, type VerifyRequest } from '@proco/x402';
+import { openSignatureEnvelope, payerOf, type Eip3009VerifyRequest, type VerifyRequest } from '@proco/x402';
 import { keccak256 } from 'viem';
 import { type RegisteredNetwork } from '../networks/network-registry.service';
 import { SettlementJobsService } from '../settlements/settlement-jobs.service';
@@ -159,7 +159,11 @@ function queueParamsOf(params: {
   signatureHash: string;
 }) {
   const { network, request, orgId, signatureHash } = params;
-  const { authorization, signature } = request.payment;
+  const { authorization } = request.payment;
+  // What the token must be given: an ERC-6492 wrapper is opened as verify opened it (a wallet
+  // still needing its factory call was refused there), and the payer's wallet judges the inner
+  // signature. `signatureHash` stays the digest of the payload as sent, for idempotency.
+  const signature = openSignatureEnvelope(request.payment.signature).innerSignature;
   return {
     id: randomUUID(),
     orgId,
