@@ -7,7 +7,13 @@ import {
   type SettlementRecord,
   toSettlementRecord,
 } from '@proco/persistence';
-import { BaseError, TransactionReceiptNotFoundError, type Hex, type TransactionReceipt } from 'viem';
+import {
+  BaseError,
+  getAddress,
+  TransactionReceiptNotFoundError,
+  type Hex,
+  type TransactionReceipt,
+} from 'viem';
 import { FailpointsService } from './failpoints.service';
 import { authorizationKey, usedAuthorizationsIn } from './settlement-calls';
 import { type SettlementOutcome, SettlementLedgerService } from './settlement-ledger.service';
@@ -41,6 +47,7 @@ export interface ConfirmOutcome {
 
 type RelayerTransactionWithSettlements = RelayerTransaction & {
   settlements: Parameters<typeof toSettlementRecord>[0][];
+  relayer: { address: string };
 };
 
 /**
@@ -68,7 +75,7 @@ export class SettlementConfirmService {
   async confirm(job: JobPayloads['settlement.confirm']): Promise<ConfirmOutcome> {
     const transaction = await this.prisma.relayerTransaction.findUnique({
       where: { id: job.relayerTransactionId },
-      include: { settlements: true },
+      include: { settlements: true, relayer: { select: { address: true } } },
     });
     if (transaction === null)
       throw new Error(`Relayer transaction ${job.relayerTransactionId} does not exist.`);
@@ -100,7 +107,22 @@ export class SettlementConfirmService {
       const sent = await this.broadcast(network, transaction);
       if (sent === 'nonce_taken') {
         receipt = await this.receiptOf(network, hash);
-        if (receipt === null) return this.replaced(network, transaction);
+        if (receipt === null) {
+          // "Nonce too low" may come from the chain's head while reads come from a node behind it
+          // (load-balanced RPCs): only a node that itself counts the nonce as used, and has no
+          // receipt for ours, proves that another transaction took it.
+          const used = await network.client.getTransactionCount({
+            address: getAddress(transaction.relayer.address),
+            blockTag: 'latest',
+          });
+          if (BigInt(used) <= transaction.nonce) {
+            throw new SettlementNotFinalError(
+              'no_receipt',
+              `the RPC refused nonce ${transaction.nonce} as used but reads a count of ${used}: its reads lag`,
+            );
+          }
+          return this.replaced(network, transaction);
+        }
       } else {
         this.failpoints.hit('settlement.afterBroadcast');
       }
@@ -149,6 +171,12 @@ export class SettlementConfirmService {
     transaction: RelayerTransaction,
   ): Promise<'sent' | 'nonce_taken'> {
     let outcome: 'sent' | 'nonce_taken' = 'sent';
+    // Counted before sending: the node may take the bytes even when its answer is lost.
+    await this.prisma.$executeRaw`
+      UPDATE "relayer_transactions"
+         SET "broadcast_count" = "broadcast_count" + 1, "broadcast_at" = COALESCE("broadcast_at", now()),
+             "updated_at" = now()
+       WHERE "id" = ${transaction.id}::uuid`;
     try {
       await network.client.sendRawTransaction({ serializedTransaction: transaction.rawTransaction as Hex });
     } catch (error: unknown) {
@@ -156,11 +184,6 @@ export class SettlementConfirmService {
       if (/nonce too low|nonce has already been used|oldnonce/i.test(text)) outcome = 'nonce_taken';
       else if (!/already known|already imported|known transaction|already exists/i.test(text)) throw error;
     }
-    await this.prisma.$executeRaw`
-      UPDATE "relayer_transactions"
-         SET "broadcast_count" = "broadcast_count" + 1, "broadcast_at" = COALESCE("broadcast_at", now()),
-             "updated_at" = now()
-       WHERE "id" = ${transaction.id}::uuid`;
     return outcome;
   }
 

@@ -21,13 +21,12 @@ export class ChainMismatchError extends Error {
 
 /**
  * The worker's view of the configured networks: one viem client each (bounded timeout, one
- * retry), and a chain-id check before the first transaction is signed for a network, so a
- * misrouted RPC never receives a transaction signed for another chain.
+ * retry), and a chain-id check before every job works on a network, so a misrouted RPC never
+ * receives a transaction signed for another chain nor decides a settlement with its reads.
  */
 @Injectable()
 export class SettlementNetworksService {
   private readonly networks: ReadonlyMap<string, SettlementNetwork>;
-  private readonly checked = new Set<string>();
 
   constructor(@InjectConfig() config: ProcoConfig) {
     this.networks = new Map(
@@ -45,13 +44,16 @@ export class SettlementNetworksService {
     );
   }
 
-  /** The network `id`, its RPC checked to serve the right chain; undefined when not configured. */
+  /**
+   * The network `id`, its RPC checked to serve the right chain; undefined when not configured.
+   * Checked on every call (one `eth_chainId` per job): an RPC re-pointed at another chain while
+   * the worker runs must not feed its reads into settlement decisions.
+   */
   async checkedNetwork(id: string): Promise<SettlementNetwork | undefined> {
     const network = this.networks.get(id);
-    if (network === undefined || this.checked.has(id)) return network;
+    if (network === undefined) return network;
     const served = await network.client.getChainId();
     if (served !== network.chainId) throw new ChainMismatchError(id, served);
-    this.checked.add(id);
     return network;
   }
 }
