@@ -11,6 +11,7 @@ const pureLibraries = [
   'libs/policy/src/**/*.ts',
   'libs/ledger/src/**/*.ts',
   'libs/jobs/src/**/*.ts',
+  'libs/webhooks/src/**/*.ts',
 ];
 
 export default tseslint.config(

@@ -17,6 +17,7 @@ const alias = {
   '@proco/jobs': here('./libs/jobs/src/index.ts'),
   '@proco/evm': here('./libs/evm/src/index.ts'),
   '@proco/persistence': here('./libs/persistence/src/index.ts'),
+  '@proco/webhooks': here('./libs/webhooks/src/index.ts'),
 };
 
 // SWC keeps decorator metadata, which Nest's dependency injection needs and esbuild drops.

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { Logger } from 'nestjs-pino';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type JobOf, MAINTENANCE_QUEUE, SETTLEMENT_QUEUE } from '@proco/jobs';
+import { type JobOf, MAINTENANCE_QUEUE, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE } from '@proco/jobs';
 import { type AuditVerificationOutcome } from '../../apps/worker/src/maintenance/audit-verification.processor';
 import { AUDIT_VERIFICATION_INTERVAL_MS } from '../../apps/worker/src/maintenance/maintenance-schedule.service';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -141,7 +141,9 @@ describe('worker', () => {
     expect(scheduler).toMatchObject({ name: 'audit.verify-chain', every: AUDIT_VERIFICATION_INTERVAL_MS });
     const keys = await keysUnderPrefix();
     expect(keys.length).toBeGreaterThan(0);
-    const queuePrefixes = [MAINTENANCE_QUEUE, SETTLEMENT_QUEUE].map((name) => `${prefix}:bull:${name}:`);
+    const queuePrefixes = [MAINTENANCE_QUEUE, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE].map(
+      (name) => `${prefix}:bull:${name}:`,
+    );
     expect(keys.filter((key) => !queuePrefixes.some((queuePrefix) => key.startsWith(queuePrefix)))).toEqual(
       [],
     );

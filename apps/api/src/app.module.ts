@@ -21,6 +21,7 @@ import { OrgsModule } from './orgs/orgs.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PoliciesModule } from './policies/policies.module';
 import { ReceiptsModule } from './receipts/receipts.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Probes polled every few seconds; logging each would drown the useful lines. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -84,6 +85,7 @@ export class AppModule implements NestModule {
         PaymentsModule,
         FacilitatorModule,
         SettlementsModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, JsonBodyMiddleware],
     };

@@ -7,6 +7,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { OrgsModule } from './orgs/orgs.module';
 import { ReceiptsModule } from './receipts/receipts.module';
 import { WalletsModule } from './wallets/wallets.module';
+import { WebhookSecretsModule } from './webhooks/webhook-secrets.module';
 
 /** File descriptor of stderr: the CLI prints its result as JSON on stdout, so logs go elsewhere. */
 const STDERR_FD = 2;
@@ -45,6 +46,7 @@ export class CliModule {
         ApiKeysModule,
         WalletsModule,
         ReceiptsModule,
+        WebhookSecretsModule,
       ],
     };
   }

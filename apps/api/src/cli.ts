@@ -10,12 +10,13 @@ import { OrgsService } from './orgs/orgs.service';
 import { ReceiptKeysService } from './receipts/receipt-keys.service';
 import { RelayerKeysService } from './wallets/relayer-keys.service';
 import { WalletsService } from './wallets/wallets.service';
+import { WebhookSecretsService } from './webhooks/webhook-secrets.service';
 
 const USAGE = `Usage: proco <command> [options]
 
 Commands:
   bootstrap --org <name> [--key-name <name>]   Create an org and its first admin API key (printed once)
-  rotate-master-key                            Re-wrap every wallet, receipt-key and relayer data key under the active master key
+  rotate-master-key                            Re-wrap every wallet, receipt-key, relayer and webhook-secret data key under the active master key
   rotate-receipt-key                           Make a new receipt signing key active; the old one stays published
   demo [--org <name>]                          Local demo: an org, a fresh admin key, an agent with a token, funded
 `;
@@ -64,6 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
         ...wallets,
         receiptSigningKeys: await app.get(ReceiptKeysService).rotateMasterKey(),
         relayers: await app.get(RelayerKeysService).rotateMasterKey(),
+        webhookSecrets: await app.get(WebhookSecretsService).rotateMasterKey(),
       });
     } else if (command === 'rotate-receipt-key') {
       print(await app.get(ReceiptKeysService).rotate({ actor: { type: 'cli' } }));

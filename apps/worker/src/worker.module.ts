@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, keyringProvider, PROCO_CONFIG, type ProcoConfig } from '@proco/config';
-import { MAINTENANCE_QUEUE, SETTLEMENT_QUEUE } from '@proco/jobs';
+import { MAINTENANCE_QUEUE, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE } from '@proco/jobs';
 import { PersistenceModule, queueRootModule } from '@proco/persistence';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
@@ -20,6 +20,7 @@ import { SettlementLedgerService } from './settlement/settlement-ledger.service'
 import { SettlementNetworksService } from './settlement/settlement-networks.service';
 import { SettlementSubmitService } from './settlement/settlement-submit.service';
 import { SettlementProcessor } from './settlement/settlement.processor';
+import { WEBHOOK_WORKER_PROVIDERS } from './webhooks/webhooks-worker.providers';
 
 /** The worker process: BullMQ processors for background work. */
 @Module({})
@@ -42,7 +43,11 @@ export class WorkerModule {
         }),
         PersistenceModule,
         queueRootModule(),
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }, { name: SETTLEMENT_QUEUE }),
+        BullModule.registerQueue(
+          { name: MAINTENANCE_QUEUE },
+          { name: SETTLEMENT_QUEUE },
+          { name: WEBHOOKS_QUEUE },
+        ),
       ],
       providers: [
         holdStoreProvider,
@@ -61,6 +66,7 @@ export class WorkerModule {
         SettlementSubmitService,
         SettlementConfirmService,
         SettlementProcessor,
+        ...WEBHOOK_WORKER_PROVIDERS,
       ],
     };
   }

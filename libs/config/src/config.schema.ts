@@ -50,6 +50,10 @@ export const EnvironmentVariablesSchema = z.object({
   PROCO_BODY_LIMIT_BYTES: positiveIntSchema.max(10 * 1024 * 1024).default(64 * 1024),
   PROCO_FAUCET_ENABLED: booleanSchema.optional(),
   PROCO_DOCS_ENABLED: booleanSchema.default(true),
+  /** Webhooks may target loopback, private and link-local addresses (receivers on a private network). */
+  PROCO_WEBHOOK_ALLOW_PRIVATE_HOSTS: booleanSchema.default(false),
+  PROCO_WEBHOOK_TIMEOUT_MS: positiveIntSchema.max(30_000).default(5_000),
+  PROCO_WEBHOOK_RETRY_BASE_MS: positiveIntSchema.max(3_600_000).default(30_000),
   /** Test-only crash sites, `name:crash` or `name:error`, comma-separated; refused in production. */
   PROCO_FAILPOINTS: z
     .string()

@@ -97,6 +97,7 @@ describe('loadConfig defaults', () => {
         gasPerAuthorizationMax: 150_000,
         receiptTimeoutMs: 60_000,
       },
+      webhooks: { allowPrivateHosts: false, timeoutMs: 5_000, retryBaseMs: 30_000 },
     });
     expect(config.masterKeys.source).toBe('development-file');
     expect(config.masterKeys.previous).toEqual([]);

@@ -53,6 +53,14 @@ export interface ProcoConfig {
     /** How long one confirmation attempt waits for a receipt before the outcome is `unknown`. */
     readonly receiptTimeoutMs: number;
   };
+  readonly webhooks: {
+    /** Endpoints may be on loopback, private, link-local or unique-local addresses. */
+    readonly allowPrivateHosts: boolean;
+    /** How long one delivery attempt may take, DNS and connection included. */
+    readonly timeoutMs: number;
+    /** The wait after a delivery's first failed attempt; it doubles after each further one. */
+    readonly retryBaseMs: number;
+  };
   /** Failpoints by name (tests only): crash the process, or throw, when the code passes the site. */
   readonly failpoints: ReadonlyMap<string, FailpointAction>;
 }
@@ -119,6 +127,11 @@ export function loadConfig(params: LoadConfigParams = {}): ProcoConfig {
       batchWaitMs: variables.PROCO_SETTLEMENT_BATCH_WAIT_MS,
       gasPerAuthorizationMax: variables.PROCO_SETTLEMENT_GAS_PER_AUTHORIZATION_MAX,
       receiptTimeoutMs: variables.PROCO_SETTLEMENT_RECEIPT_TIMEOUT_MS,
+    },
+    webhooks: {
+      allowPrivateHosts: variables.PROCO_WEBHOOK_ALLOW_PRIVATE_HOSTS,
+      timeoutMs: variables.PROCO_WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: variables.PROCO_WEBHOOK_RETRY_BASE_MS,
     },
     failpoints: new Map(
       (variables.PROCO_FAILPOINTS?.split(',') ?? []).map((entry) => {

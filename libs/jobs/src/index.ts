@@ -10,6 +10,8 @@ export {
   SETTLEMENT_QUEUE,
   settlementConfirmJobId,
   settlementSubmitJobId,
+  WEBHOOKS_QUEUE,
+  webhookDeliverJobId,
 } from './job-map';
 export {
   FINISHED_JOBS_KEPT,
@@ -19,6 +21,9 @@ export {
   SETTLEMENT_JOB_ATTEMPTS,
   SETTLEMENT_JOB_BACKOFF_MS,
   SETTLEMENT_JOB_OPTIONS,
+  WEBHOOK_JOB_ATTEMPTS,
+  WEBHOOK_JOB_BACKOFF_MS,
+  WEBHOOK_JOB_OPTIONS,
 } from './job-options';
 
 export type { JobItem, JobName, JobOf, JobPayloads, JobRequester, QueueName } from './job-map';

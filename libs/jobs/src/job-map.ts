@@ -10,8 +10,14 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 /** Putting authorizations on chain: signing and storing relayer transactions, then confirming them. */
 export const SETTLEMENT_QUEUE = 'settlement';
 
+/**
+ * Webhooks: turning audit events into deliveries (on a short schedule) and delivery attempts. A
+ * queue of its own, so a slow receiver never holds up maintenance or settlement.
+ */
+export const WEBHOOKS_QUEUE = 'webhooks';
+
 /** Every queue Proco uses; a producer and a processor agree on these names. */
-export const QUEUE_NAMES = Object.freeze([MAINTENANCE_QUEUE, SETTLEMENT_QUEUE] as const);
+export const QUEUE_NAMES = Object.freeze([MAINTENANCE_QUEUE, SETTLEMENT_QUEUE, WEBHOOKS_QUEUE] as const);
 
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
@@ -31,6 +37,10 @@ export interface JobPayloads {
   'settlement.submit': { readonly network: string; readonly asset: string };
   /** Broadcasts one stored relayer transaction (again, if need be) and records its chain outcome. */
   'settlement.confirm': { readonly relayerTransactionId: string };
+  /** Reads new audit events of every org with endpoints and inserts their deliveries. */
+  'webhooks.dispatch': { readonly requestedBy: JobRequester };
+  /** One attempt of one delivery (ids only: the body and the secret are read from PostgreSQL). */
+  'webhooks.deliver': { readonly deliveryId: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -55,6 +65,8 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = Object.freeze(
   'settlements.sweep': MAINTENANCE_QUEUE,
   'settlement.submit': SETTLEMENT_QUEUE,
   'settlement.confirm': SETTLEMENT_QUEUE,
+  'webhooks.dispatch': WEBHOOKS_QUEUE,
+  'webhooks.deliver': WEBHOOKS_QUEUE,
 });
 
 /** Every job name, in declaration order. */
@@ -91,4 +103,17 @@ export function settlementSubmitJobId(params: {
 export function settlementConfirmJobId(relayerTransactionId: string, sweepWindow?: number): string {
   const base = `confirm.${jobIdPart(relayerTransactionId)}`;
   return sweepWindow === undefined ? base : `sweep.${base}.${sweepWindow}`;
+}
+
+/**
+ * The id of a `webhooks.deliver` job: one per delivery and attempt number, so the same attempt is
+ * never queued twice by one producer; the sweep adds its window so an old job id never blocks it.
+ */
+export function webhookDeliverJobId(params: {
+  readonly deliveryId: string;
+  readonly attempt: number;
+  readonly sweepWindow?: number;
+}): string {
+  const base = `deliver.${jobIdPart(params.deliveryId)}.${params.attempt}`;
+  return params.sweepWindow === undefined ? base : `sweep.${base}.${params.sweepWindow}`;
 }

@@ -43,3 +43,20 @@ export const SETTLEMENT_JOB_OPTIONS: ProcoJobOptions = Object.freeze({
   removeOnComplete: true,
   removeOnFail: FINISHED_JOBS_KEPT,
 });
+
+/**
+ * Attempts of a webhook job. A failed HTTP attempt is not a failed job (the delivery records it
+ * and schedules its own retry); a job fails only when PostgreSQL or Redis does, and the outbox
+ * sweep recovers anything these retries do not.
+ */
+export const WEBHOOK_JOB_ATTEMPTS = 3;
+/** The first retry delay of a failed webhook job; it doubles on each further attempt. */
+export const WEBHOOK_JOB_BACKOFF_MS = 1_000;
+
+/** The options of every webhook job: bounded retries, ids freed on completion, failures kept bounded. */
+export const WEBHOOK_JOB_OPTIONS: ProcoJobOptions = Object.freeze({
+  attempts: WEBHOOK_JOB_ATTEMPTS,
+  backoff: Object.freeze({ type: 'exponential' as const, delay: WEBHOOK_JOB_BACKOFF_MS }),
+  removeOnComplete: true,
+  removeOnFail: FINISHED_JOBS_KEPT,
+});

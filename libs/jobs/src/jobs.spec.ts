@@ -11,6 +11,8 @@ import {
   SETTLEMENT_QUEUE,
   settlementConfirmJobId,
   settlementSubmitJobId,
+  WEBHOOKS_QUEUE,
+  webhookDeliverJobId,
 } from './job-map';
 import {
   FINISHED_JOBS_KEPT,
@@ -19,6 +21,8 @@ import {
   MAINTENANCE_JOB_OPTIONS,
   SETTLEMENT_JOB_ATTEMPTS,
   SETTLEMENT_JOB_OPTIONS,
+  WEBHOOK_JOB_ATTEMPTS,
+  WEBHOOK_JOB_OPTIONS,
 } from './job-options';
 
 describe('job map', () => {
@@ -31,11 +35,14 @@ describe('job map', () => {
       'settlements.sweep',
       'settlement.submit',
       'settlement.confirm',
+      'webhooks.dispatch',
+      'webhooks.deliver',
     ]);
     expect(new Set(JOB_NAMES).size).toBe(JOB_NAMES.length);
     for (const name of JOB_NAMES) expect(QUEUE_NAMES).toContain(QUEUE_OF_JOB[name]);
     expect(QUEUE_OF_JOB['audit.verify-chain']).toBe(MAINTENANCE_QUEUE);
     expect(QUEUE_OF_JOB['settlement.confirm']).toBe(SETTLEMENT_QUEUE);
+    expect(QUEUE_OF_JOB['webhooks.deliver']).toBe(WEBHOOKS_QUEUE);
   });
 
   it.each([
@@ -82,6 +89,23 @@ describe('settlement job ids', () => {
   });
 });
 
+describe('webhook job ids', () => {
+  it('name one attempt of one delivery, apart from the sweep and its windows', () => {
+    const deliveryId = '0B8E5F1A-0000-4000-8000-000000000001';
+    expect(webhookDeliverJobId({ deliveryId, attempt: 3 })).toBe(
+      'deliver.0b8e5f1a-0000-4000-8000-000000000001.3',
+    );
+    const ids = new Set([
+      webhookDeliverJobId({ deliveryId, attempt: 1 }),
+      webhookDeliverJobId({ deliveryId, attempt: 2 }),
+      webhookDeliverJobId({ deliveryId, attempt: 1, sweepWindow: 7 }),
+      webhookDeliverJobId({ deliveryId, attempt: 1, sweepWindow: 8 }),
+    ]);
+    expect(ids.size).toBe(4);
+    for (const id of ids) expect(id).not.toContain(':');
+  });
+});
+
 describe('job options', () => {
   it('retries a bounded number of times with exponential backoff and keeps a bounded history', () => {
     expect(MAINTENANCE_JOB_OPTIONS).toEqual({
@@ -102,6 +126,14 @@ describe('job options', () => {
     expect(SETTLEMENT_JOB_OPTIONS.backoff.type).toBe('exponential');
     expect(SETTLEMENT_JOB_OPTIONS.removeOnComplete).toBe(true);
     expect(SETTLEMENT_JOB_OPTIONS.removeOnFail).toBe(FINISHED_JOBS_KEPT);
+  });
+
+  it('retries webhook jobs a bounded number of times and frees their ids once they complete', () => {
+    expect(WEBHOOK_JOB_OPTIONS.attempts).toBe(WEBHOOK_JOB_ATTEMPTS);
+    expect(WEBHOOK_JOB_ATTEMPTS).toBeLessThanOrEqual(10);
+    expect(WEBHOOK_JOB_OPTIONS.backoff.type).toBe('exponential');
+    expect(WEBHOOK_JOB_OPTIONS.removeOnComplete).toBe(true);
+    expect(Object.isFrozen(WEBHOOK_JOB_OPTIONS.backoff)).toBe(true);
   });
 
   it('is frozen, nested backoff included', () => {

@@ -6,10 +6,13 @@ import { BINDING_ID_LENGTH_MAX_CHARS, BINDING_LABEL } from './wallet-binding';
  * What a sealed secret is. Each purpose is a separate namespace: a ciphertext sealed for one
  * purpose never opens as another, even under the same org id, id and master key.
  */
-export type SecretPurpose = 'receipt_signing_key';
+export type SecretPurpose = 'receipt_signing_key' | 'webhook_signing_secret';
 
 /** Every purpose `sealSecret` accepts, for run-time checks of values read from storage. */
-export const SECRET_PURPOSES: readonly SecretPurpose[] = Object.freeze(['receipt_signing_key']);
+export const SECRET_PURPOSES: readonly SecretPurpose[] = Object.freeze([
+  'receipt_signing_key',
+  'webhook_signing_secret',
+]);
 
 /**
  * The associated-data purpose of each secret's data key. Distinct from the secret's own purpose
@@ -18,6 +21,7 @@ export const SECRET_PURPOSES: readonly SecretPurpose[] = Object.freeze(['receipt
  */
 const DATA_KEY_PURPOSE_BY_SECRET_PURPOSE: Readonly<Record<SecretPurpose, string>> = Object.freeze({
   receipt_signing_key: 'receipt_signing_data_key',
+  webhook_signing_secret: 'webhook_signing_data_key',
 });
 
 /** The org and id a secret belongs to; system secrets use the org id `system`. */

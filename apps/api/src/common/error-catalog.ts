@@ -7,6 +7,7 @@ import { type PoliciesErrorCode } from '../policies/policies.errors';
 import { type ReceiptsErrorCode } from '../receipts/receipts.errors';
 import { type SettlementsErrorCode } from '../settlements/settlements.errors';
 import { type WalletsErrorCode } from '../wallets/wallets.errors';
+import { type WebhooksErrorCode } from '../webhooks/webhooks.errors';
 import { type ApiErrorCode } from './api.errors';
 
 /** Every code the API can answer with. Adding a code without an entry below fails to compile. */
@@ -20,7 +21,8 @@ export type ErrorCode =
   | PaymentsErrorCode
   | FacilitatorErrorCode
   | ReceiptsErrorCode
-  | SettlementsErrorCode;
+  | SettlementsErrorCode
+  | WebhooksErrorCode;
 
 export interface ErrorCatalogEntry {
   readonly status: number;
@@ -93,6 +95,11 @@ export const ERROR_CATALOG: Readonly<Record<ErrorCode, ErrorCatalogEntry>> = {
     title: 'The body is not { x402Version, paymentPayload, paymentRequirements }',
   },
   invalid_payment_requirements: { status: 400, title: 'The payment requirements are invalid' },
+  webhook_endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
+  webhook_delivery_not_found: { status: 404, title: 'Webhook delivery not found' },
+  webhook_url_refused: { status: 400, title: 'The webhook URL is not allowed' },
+  webhook_endpoint_limit_reached: { status: 409, title: 'Too many webhook endpoints in this org' },
+  webhook_delivery_in_progress: { status: 409, title: 'An attempt of this delivery is in progress' },
 };
 
 /** Whether `code` is a known error code (and so safe to show). */
