@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
 import {
   type JobPayloads,
@@ -20,13 +20,20 @@ export function batchWindowOf(params: { batchWaitMs: number; nowMs: number }): n
 
 /** Hands queued settlements to the worker: one submit job per asset and batch window. */
 @Injectable()
-export class SettlementJobsService {
+export class SettlementJobsService implements OnModuleInit {
   private readonly logger = new Logger(SettlementJobsService.name);
 
   constructor(
     @InjectQueue(SETTLEMENT_QUEUE) private readonly queue: Queue<JobPayloads['settlement.submit']>,
     @InjectConfig() private readonly config: ProcoConfig,
   ) {}
+
+  /** Connection errors of the queue (Redis down) go to the log, redacted, not to stderr. */
+  onModuleInit(): void {
+    this.queue.on('error', (error: Error) =>
+      this.logger.warn({ err: { message: error.message } }, 'settlement queue connection error'),
+    );
+  }
 
   /**
    * Enqueues the submit job of `settlement`'s batch, delayed by the batch wait. A failure loses

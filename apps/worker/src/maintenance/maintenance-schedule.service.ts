@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type JobName, type JobPayloads, MAINTENANCE_JOB_OPTIONS, MAINTENANCE_QUEUE } from '@proco/jobs';
 import { type Queue } from 'bullmq';
+import { JobScheduleKeeper } from '../job-schedules';
 
 /** How often the audit chain is re-verified. */
 export const AUDIT_VERIFICATION_INTERVAL_MS = 10 * 60 * 1_000;
@@ -25,25 +26,29 @@ export const MAINTENANCE_SCHEDULES: readonly { readonly name: JobName; readonly 
 ];
 
 /**
- * Registers the repeating maintenance jobs. `upsertJobScheduler` is idempotent, so every worker
- * replica can call it at start-up without creating duplicates.
+ * Registers the repeating maintenance jobs, and registers them again whenever Redis lost them
+ * (see `JobScheduleKeeper`). Idempotent, so every worker replica does the same.
  */
 @Injectable()
-export class MaintenanceScheduleService implements OnApplicationBootstrap {
-  constructor(@InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<JobPayloads[JobName]>) {}
+export class MaintenanceScheduleService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly keeper: JobScheduleKeeper;
+
+  constructor(@InjectQueue(MAINTENANCE_QUEUE) queue: Queue<JobPayloads[JobName]>) {
+    this.keeper = new JobScheduleKeeper(
+      queue,
+      MAINTENANCE_SCHEDULES.map((schedule) => ({
+        ...schedule,
+        // A copy: the shared options are frozen, and BullMQ is free to extend what it is given.
+        options: { ...MAINTENANCE_JOB_OPTIONS, backoff: { ...MAINTENANCE_JOB_OPTIONS.backoff } },
+      })),
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const schedule of MAINTENANCE_SCHEDULES) {
-      await this.queue.upsertJobScheduler(
-        schedule.name,
-        { every: schedule.everyMs },
-        {
-          name: schedule.name,
-          data: { requestedBy: 'schedule' },
-          // A copy: the shared options are frozen, and BullMQ is free to extend what it is given.
-          opts: { ...MAINTENANCE_JOB_OPTIONS, backoff: { ...MAINTENANCE_JOB_OPTIONS.backoff } },
-        },
-      );
-    }
+    await this.keeper.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.keeper.stop();
   }
 }

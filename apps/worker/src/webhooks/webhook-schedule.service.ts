@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type JobPayloads, WEBHOOKS_QUEUE } from '@proco/jobs';
 import { type Queue } from 'bullmq';
+import { JobScheduleKeeper } from '../job-schedules';
 
 /**
  * How often new audit events are turned into deliveries: the longest an event waits before its
@@ -13,22 +14,29 @@ const FAILED_DISPATCH_RUNS_KEPT = 100;
 
 /**
  * Registers the repeating `webhooks.dispatch` job on the webhooks queue (not the maintenance
- * queue, whose long audit verification would hold it up). Idempotent across replicas.
+ * queue, whose long audit verification would hold it up), and again whenever Redis lost it.
+ * Idempotent across replicas.
  */
 @Injectable()
-export class WebhookScheduleService implements OnApplicationBootstrap {
-  constructor(@InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<JobPayloads['webhooks.dispatch']>) {}
+export class WebhookScheduleService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly keeper: JobScheduleKeeper;
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      'webhooks.dispatch',
-      { every: WEBHOOK_DISPATCH_INTERVAL_MS },
+  constructor(@InjectQueue(WEBHOOKS_QUEUE) queue: Queue<JobPayloads['webhooks.dispatch']>) {
+    this.keeper = new JobScheduleKeeper(queue, [
       {
         name: 'webhooks.dispatch',
-        data: { requestedBy: 'schedule' },
+        everyMs: WEBHOOK_DISPATCH_INTERVAL_MS,
         // One attempt: the next run, two seconds later, is the retry.
-        opts: { attempts: 1, removeOnComplete: true, removeOnFail: FAILED_DISPATCH_RUNS_KEPT },
+        options: { attempts: 1, removeOnComplete: true, removeOnFail: FAILED_DISPATCH_RUNS_KEPT },
       },
-    );
+    ]);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.keeper.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.keeper.stop();
   }
 }
