@@ -438,6 +438,75 @@ describe('settlement worker', () => {
     expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
   });
 
+  it('never confirms an authorization whose nonce the payer used for other terms, or cancelled', async () => {
+    const orgId = (await prisma.org.findFirstOrThrow()).id;
+    const wallet = createWalletClient({ account: frontRunner, transport: viemHttp(inject('rpcUrl')) });
+    // The payer uses the nonce first, paying 1 unit to itself: "used" on chain, seller unpaid.
+    const payment = await fixture();
+    const id = await queueDirectly(payment, orgId);
+    const selfPay = await fixture({ nonce: payment.nonce, value: 1n });
+    const { authorization } = (
+      selfPay.paymentPayload as unknown as { payload: { authorization: Record<string, string> } }
+    ).payload;
+    const sig = selfPay.signature;
+    const theirs = await wallet.writeContract({
+      chain: null,
+      address: token(),
+      abi: eip3009Abi,
+      functionName: 'transferWithAuthorization',
+      args: [
+        payer.address,
+        getAddress(authorization['to']!),
+        1n,
+        0n,
+        BigInt(authorization['validBefore']!),
+        payment.nonce,
+        hexToNumber(slice(sig, 64, 65)),
+        slice(sig, 0, 32),
+        slice(sig, 32, 64),
+      ],
+    });
+    await publicClient().waitForTransactionReceipt({ hash: theirs });
+    // And a second one the payer cancels.
+    const cancelled = await fixture();
+    const cancelledId = await queueDirectly(cancelled, orgId);
+    const cancellation = await payer.signTypedData({
+      domain: { name: 'USDC', version: '2', chainId: inject('chainId'), verifyingContract: token() },
+      types: {
+        CancelAuthorization: [
+          { name: 'authorizer', type: 'address' },
+          { name: 'nonce', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'CancelAuthorization',
+      message: { authorizer: payer.address, nonce: cancelled.nonce },
+    });
+    const cancelHash = await wallet.writeContract({
+      chain: null,
+      address: token(),
+      abi: testUsdAbi,
+      functionName: 'cancelAuthorization',
+      args: [payer.address, cancelled.nonce, cancellation],
+    });
+    await publicClient().waitForTransactionReceipt({ hash: cancelHash });
+
+    await worker.app.get(SettlementSubmitService).submit({ network: network(), asset: token() });
+    expect(await prisma.settlement.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'failed',
+      errorReason: 'invalid_exact_evm_nonce_already_used',
+      errorMessage: expect.stringContaining('other terms'),
+      transactionHash: null,
+    });
+    expect(await prisma.settlement.findUniqueOrThrow({ where: { id: cancelledId } })).toMatchObject({
+      status: 'failed',
+      errorReason: 'invalid_exact_evm_nonce_already_used',
+      errorMessage: expect.stringContaining('cancelled'),
+    });
+    // The seller asking again hears the failure, never a success.
+    const answer = await facilitator.settle(payment.paymentPayload, payment.paymentRequirements);
+    expect(answer).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_nonce_already_used' });
+  });
+
   it("posts the hold of an agent's payment once its authorization settles", async () => {
     const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'buyer' });
     const token_ = await http

@@ -109,7 +109,8 @@ export class SettleService {
     const network = request.requirements.network;
     switch (settlement.status) {
       case 'confirmed':
-        return { success: true, transaction: settlement.transactionHash ?? sentHash ?? '', network, payer };
+        // Confirmed only with the hash of the transaction that moved the money.
+        return { success: true, transaction: settlement.transactionHash ?? '', network, payer };
       case 'failed':
         return {
           success: false,

@@ -5,9 +5,9 @@ import { type JobOf } from '@proco/jobs';
 import { type HoldStore } from '@proco/ledger';
 import { AuditLogRepository, Prisma, PrismaService } from '@proco/persistence';
 import { type Job } from 'bullmq';
-import { getAddress, type Hex, parseEventLogs } from 'viem';
+import { getAddress, type Hex } from 'viem';
 import { HOLD_STORE } from '../hold-store.provider';
-import { USE_LOG_LOOKBACK_BLOCKS } from '../settlement/settlement-ledger.service';
+import { SettlementLedgerService } from '../settlement/settlement-ledger.service';
 import { type SettlementNetwork, SettlementNetworksService } from '../settlement/settlement-networks.service';
 
 /** Most pending holds one run asks the chain about, per network (one Multicall3 read). */
@@ -53,6 +53,7 @@ export class HoldReconciliationProcessor {
     private readonly prisma: PrismaService,
     private readonly networks: SettlementNetworksService,
     private readonly audit: AuditLogRepository,
+    private readonly ledger: SettlementLedgerService,
     @Inject(HOLD_STORE) private readonly holds: HoldStore,
     @InjectConfig() private readonly config: ProcoConfig,
   ) {}
@@ -121,7 +122,7 @@ export class HoldReconciliationProcessor {
       const state = states[index];
       if (state?.status !== 'success' || !state.result) continue;
       const verdict = await this.verdictOf(network, hold);
-      outcome[verdict] += 1;
+      if (verdict !== 'checked') outcome[verdict] += 1;
     }
     return outcome;
   }
@@ -130,60 +131,38 @@ export class HoldReconciliationProcessor {
   private async verdictOf(
     network: SettlementNetwork,
     hold: PendingHold,
-  ): Promise<'posted' | 'voided' | 'flagged'> {
-    const head = await network.client.getBlockNumber({ cacheTime: 0 });
-    const range = {
-      fromBlock: head > USE_LOG_LOOKBACK_BLOCKS ? head - USE_LOG_LOOKBACK_BLOCKS : 0n,
-      toBlock: 'latest' as const,
-    };
-    const args = { authorizer: getAddress(hold.payer), nonce: hold.nonce as Hex };
-    const [used] = await network.client.getContractEvents({
-      address: getAddress(hold.asset),
-      abi: eip3009Abi,
-      eventName: 'AuthorizationUsed',
-      args,
-      ...range,
-    });
+  ): Promise<'posted' | 'voided' | 'flagged' | 'checked'> {
     const amountAtomic = BigInt(hold.amount.toFixed());
-    if (used === undefined) {
-      const [canceled] = await network.client.getContractEvents({
-        address: getAddress(hold.asset),
-        abi: eip3009Abi,
-        eventName: 'AuthorizationCanceled',
-        args,
-        ...range,
-      });
-      if (canceled !== undefined) {
-        await this.holds.void({ holdId: hold.id, reason: 'authorization_canceled', now: new Date() });
-        return 'voided';
-      }
-      // Used beyond the log horizon: the token says the money moved, so the budget counts it.
-      await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
-      return 'posted';
-    }
-    const receipt = await network.client.getTransactionReceipt({ hash: used.transactionHash });
-    const transfers = parseEventLogs({
-      abi: eip3009Abi,
-      eventName: 'Transfer',
-      logs: receipt.logs.filter((log) => log.address.toLowerCase() === hold.asset),
-      strict: true,
+    const evidence = await this.ledger.useEvidence(network, {
+      asset: hold.asset,
+      payer: hold.payer,
+      payTo: hold.pay_to,
+      amountAtomic,
+      nonce: hold.nonce,
     });
-    const matches = transfers.some(
-      (transfer) =>
-        transfer.args.from.toLowerCase() === hold.payer &&
-        transfer.args.to.toLowerCase() === hold.pay_to &&
-        transfer.args.value === amountAtomic,
-    );
-    if (matches) {
-      await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
-      this.logger.log(
-        { holdId: hold.id, transactionHash: used.transactionHash },
-        'hold posted from a settlement by another facilitator',
-      );
-      return 'posted';
+    switch (evidence.kind) {
+      case 'unused':
+        return 'checked';
+      case 'paid':
+        await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
+        this.logger.log(
+          { holdId: hold.id, transactionHash: evidence.transactionHash },
+          'hold posted from a settlement by another facilitator',
+        );
+        return 'posted';
+      case 'refused':
+        if (evidence.cause === 'canceled') {
+          await this.holds.void({ holdId: hold.id, reason: 'authorization_canceled', now: new Date() });
+          return 'voided';
+        }
+        await this.flagMismatch(hold, evidence.transactionHash);
+        return 'flagged';
+      case 'unproven':
+        // Used beyond the log horizon: the token says the money may have moved, so the budget
+        // counts it (a budget never under-counts; the seller's side is not decided here).
+        await this.holds.post({ holdId: hold.id, amountAtomic, now: new Date() });
+        return 'posted';
     }
-    await this.flagMismatch(hold, used.transactionHash);
-    return 'flagged';
   }
 
   // Once per hold: the audit log says what the chain did that the hold did not expect.

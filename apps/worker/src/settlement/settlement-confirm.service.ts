@@ -16,7 +16,11 @@ import {
 } from 'viem';
 import { FailpointsService } from './failpoints.service';
 import { authorizationKey, usedAuthorizationsIn } from './settlement-calls';
-import { type SettlementOutcome, SettlementLedgerService } from './settlement-ledger.service';
+import {
+  type SettlementOutcome,
+  SettlementLedgerService,
+  type UseEvidence,
+} from './settlement-ledger.service';
 import { type SettlementNetwork, SettlementNetworksService } from './settlement-networks.service';
 
 /** How often a confirmation attempt reads the chain while it waits (receipt, then block height). */
@@ -239,17 +243,14 @@ export class SettlementConfirmService {
     const outcomes: SettlementOutcome[] = [];
     for (const settlement of settlements) {
       const used = usedAuthorizationsIn(receipt.logs, settlement.asset);
+      // Our own call used it: the token moved exactly the signed terms.
       if (used.has(authorizationKey(settlement.payer, settlement.nonce))) {
         outcomes.push({ kind: 'confirmed', settlement, transactionHash: receipt.transactionHash });
-      } else if (await this.ledger.isUsed(network, settlement)) {
-        // Someone else's transaction used it first (a copied header): paid all the same.
-        outcomes.push({
-          kind: 'confirmed',
-          settlement,
-          transactionHash: await this.ledger.findUseTransaction(network, settlement),
-        });
-      } else {
-        outcomes.push({
+        continue;
+      }
+      const evidence = await this.ledger.useEvidence(network, settlement);
+      outcomes.push(
+        outcomeFromEvidence(settlement, evidence, {
           kind: 'failed',
           settlement,
           reason: 'invalid_exact_evm_transaction_failed',
@@ -257,8 +258,8 @@ export class SettlementConfirmService {
             receipt.status === 'reverted'
               ? `transaction ${receipt.transactionHash} reverted`
               : `its call failed in batch transaction ${receipt.transactionHash}`,
-        });
-      }
+        }),
+      );
     }
     return outcomes;
   }
@@ -270,22 +271,47 @@ export class SettlementConfirmService {
     const outcomes: SettlementOutcome[] = [];
     const requeue: SettlementRecord[] = [];
     for (const settlement of transaction.settlements.map(toSettlementRecord).filter(isLive)) {
-      if (await this.ledger.isUsed(network, settlement)) {
-        outcomes.push({
-          kind: 'confirmed',
-          settlement,
-          transactionHash: await this.ledger.findUseTransaction(network, settlement),
-        });
-      } else {
-        requeue.push(settlement);
-      }
+      const evidence = await this.ledger.useEvidence(network, settlement);
+      // Still unused, and our transaction can never land: safe to send it in a new one.
+      if (evidence.kind === 'unused') requeue.push(settlement);
+      else outcomes.push(outcomeFromEvidence(settlement, evidence, null));
     }
     await this.ledger.recordReplaced({ relayerTransactionId: transaction.id, outcomes, requeue });
     this.logger.warn(
       { relayerTransactionId: transaction.id, requeued: requeue.length },
       'relayer nonce taken by another transaction',
     );
-    return { status: 'replaced', confirmed: outcomes.length, failed: 0 };
+    const confirmed = outcomes.filter((outcome) => outcome.kind === 'confirmed').length;
+    return { status: 'replaced', confirmed, failed: outcomes.length - confirmed };
+  }
+}
+
+/**
+ * A settlement's outcome from what the chain shows: confirmed only when paid on its terms; failed
+ * when cancelled or used for other terms; `ifUnused` when still unused (null: not expected here).
+ * A use whose log is out of reach is no outcome yet: the job retries and the row stays `unknown`.
+ */
+function outcomeFromEvidence(
+  settlement: SettlementRecord,
+  evidence: UseEvidence,
+  ifUnused: SettlementOutcome | null,
+): SettlementOutcome {
+  switch (evidence.kind) {
+    case 'paid':
+      return { kind: 'confirmed', settlement, transactionHash: evidence.transactionHash };
+    case 'refused':
+      return {
+        kind: 'failed',
+        settlement,
+        reason: 'invalid_exact_evm_nonce_already_used',
+        message: evidence.message,
+      };
+    case 'unproven':
+      throw new SettlementNotFinalError('no_receipt', evidence.message);
+    case 'unused':
+      if (ifUnused === null)
+        throw new SettlementNotFinalError('no_receipt', 'the authorization reads unused');
+      return ifUnused;
   }
 }
 

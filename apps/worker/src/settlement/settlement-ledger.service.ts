@@ -7,20 +7,38 @@ import {
   type SettlementRecord,
   type Transaction,
 } from '@proco/persistence';
-import { getAddress, type Hex } from 'viem';
+import { getAddress, type Hex, parseEventLogs } from 'viem';
 import { type SettlementFailureReason } from './revert-reason';
 import { type SettlementNetwork } from './settlement-networks.service';
 
 /** Blocks searched backwards for the `AuthorizationUsed` log of an authorization someone else used. */
 export const USE_LOG_LOOKBACK_BLOCKS = 10_000n;
 
+/** The terms of an authorization as stored (addresses lowercase). */
+export type AuthorizationTerms = Pick<
+  SettlementRecord,
+  'asset' | 'payer' | 'payTo' | 'amountAtomic' | 'nonce'
+>;
+
+/** What the chain shows about an authorization (see `SettlementLedgerService.useEvidence`). */
+export type UseEvidence =
+  | { readonly kind: 'unused' }
+  | { readonly kind: 'paid'; readonly transactionHash: string }
+  | {
+      readonly kind: 'refused';
+      readonly cause: 'canceled' | 'other_terms';
+      readonly transactionHash: string;
+      readonly message: string;
+    }
+  | { readonly kind: 'unproven'; readonly message: string };
+
 /** How one settlement ended, from chain evidence. */
 export type SettlementOutcome =
   | {
       readonly kind: 'confirmed';
       readonly settlement: SettlementRecord;
-      /** The transaction that used the authorization; null when its log is out of reach. */
-      readonly transactionHash: string | null;
+      /** The transaction that used the authorization and moved its terms. */
+      readonly transactionHash: string;
     }
   | {
       readonly kind: 'failed';
@@ -51,23 +69,95 @@ export class SettlementLedgerService {
   ) {}
 
   /**
-   * Ends a queued settlement that will not be sent. An authorization the token says is used was
-   * settled by someone else (anyone may submit it): that is a payment, confirmed from its log.
+   * Ends a queued settlement that will not be sent. An authorization the token says is used may
+   * have been settled by someone else (anyone may submit it): that is a payment only when the
+   * transaction that used it moved exactly these terms (see `useEvidence`).
    */
   async endBeforeBroadcast(
     network: SettlementNetwork,
     refusal: { settlement: SettlementRecord; reason: SettlementFailureReason; message: string | null },
   ): Promise<void> {
     const { settlement } = refusal;
-    const outcome: SettlementOutcome =
-      refusal.reason === 'invalid_exact_evm_nonce_already_used' && (await this.isUsed(network, settlement))
-        ? {
-            kind: 'confirmed',
-            settlement,
-            transactionHash: await this.findUseTransaction(network, settlement),
-          }
-        : { kind: 'failed', settlement, reason: refusal.reason, message: refusal.message };
+    let outcome: SettlementOutcome = {
+      kind: 'failed',
+      settlement,
+      reason: refusal.reason,
+      message: refusal.message,
+    };
+    if (refusal.reason === 'invalid_exact_evm_nonce_already_used') {
+      const evidence = await this.useEvidence(network, settlement);
+      if (evidence.kind === 'paid') {
+        outcome = { kind: 'confirmed', settlement, transactionHash: evidence.transactionHash };
+      } else if (evidence.kind === 'refused' || evidence.kind === 'unproven') {
+        outcome = { ...outcome, message: evidence.message };
+      }
+    }
     await this.prisma.$transaction((tx) => this.recordOutcome(tx, outcome, ['queued']), TRANSACTION_OPTIONS);
+  }
+
+  /**
+   * What the chain says became of a settlement's authorization. `authorizationState` is true for a
+   * used and for a cancelled authorization alike, and a payer can use its own nonce for other
+   * terms (say, 1 wei to itself), so "used" alone proves nothing: only a transaction carrying the
+   * `AuthorizationUsed` log and a `Transfer` of exactly these terms (payer, payee, amount, token)
+   * is a payment.
+   */
+  async useEvidence(network: SettlementNetwork, settlement: AuthorizationTerms): Promise<UseEvidence> {
+    if (!(await this.isUsed(network, settlement))) return { kind: 'unused' };
+    const head = await network.client.getBlockNumber({ cacheTime: 0 });
+    const range = {
+      fromBlock: head > USE_LOG_LOOKBACK_BLOCKS ? head - USE_LOG_LOOKBACK_BLOCKS : 0n,
+      toBlock: 'latest' as const,
+    };
+    const token = { address: getAddress(settlement.asset), abi: eip3009Abi } as const;
+    const args = { authorizer: getAddress(settlement.payer), nonce: settlement.nonce as Hex };
+    const [used] = await network.client.getContractEvents({
+      ...token,
+      eventName: 'AuthorizationUsed',
+      args,
+      ...range,
+    });
+    if (used !== undefined) {
+      const receipt = await network.client.getTransactionReceipt({ hash: used.transactionHash });
+      const transfers = parseEventLogs({
+        abi: eip3009Abi,
+        eventName: 'Transfer',
+        logs: receipt.logs.filter((log) => log.address.toLowerCase() === settlement.asset),
+        strict: true,
+      });
+      const paid = transfers.some(
+        (transfer) =>
+          transfer.args.from.toLowerCase() === settlement.payer &&
+          transfer.args.to.toLowerCase() === settlement.payTo &&
+          transfer.args.value === settlement.amountAtomic,
+      );
+      return paid
+        ? { kind: 'paid', transactionHash: used.transactionHash }
+        : {
+            kind: 'refused',
+            cause: 'other_terms',
+            transactionHash: used.transactionHash,
+            message: `the nonce was used for other terms in ${used.transactionHash}`,
+          };
+    }
+    const [canceled] = await network.client.getContractEvents({
+      ...token,
+      eventName: 'AuthorizationCanceled',
+      args,
+      ...range,
+    });
+    if (canceled !== undefined) {
+      return {
+        kind: 'refused',
+        cause: 'canceled',
+        transactionHash: canceled.transactionHash,
+        message: `the payer cancelled the authorization in ${canceled.transactionHash}`,
+      };
+    }
+    return {
+      kind: 'unproven',
+      message: `the authorization is used, but no log of it within ${USE_LOG_LOOKBACK_BLOCKS} blocks`,
+    };
   }
 
   /** The payer's balance of the settlement's token. */
@@ -81,30 +171,13 @@ export class SettlementLedgerService {
   }
 
   /** Whether the token records the settlement's authorization as used (or cancelled). */
-  async isUsed(network: SettlementNetwork, settlement: SettlementRecord): Promise<boolean> {
+  async isUsed(network: SettlementNetwork, settlement: AuthorizationTerms): Promise<boolean> {
     return network.client.readContract({
       address: getAddress(settlement.asset),
       abi: eip3009Abi,
       functionName: 'authorizationState',
       args: [getAddress(settlement.payer), settlement.nonce as Hex],
     });
-  }
-
-  /**
-   * The transaction whose `AuthorizationUsed` log marks the authorization used, searched over the
-   * last `USE_LOG_LOOKBACK_BLOCKS` blocks; null when it is not there (older, or cancelled instead).
-   */
-  async findUseTransaction(network: SettlementNetwork, settlement: SettlementRecord): Promise<string | null> {
-    const head = await network.client.getBlockNumber({ cacheTime: 0 });
-    const logs = await network.client.getContractEvents({
-      address: getAddress(settlement.asset),
-      abi: eip3009Abi,
-      eventName: 'AuthorizationUsed',
-      args: { authorizer: getAddress(settlement.payer), nonce: settlement.nonce as Hex },
-      fromBlock: head > USE_LOG_LOOKBACK_BLOCKS ? head - USE_LOG_LOOKBACK_BLOCKS : 0n,
-      toBlock: 'latest',
-    });
-    return logs[0]?.transactionHash ?? null;
   }
 
   /**
