@@ -231,6 +231,16 @@ describe('POST /facilitator/settle', () => {
 
     // The same payload again: the stored answer, and no second transfer.
     expect(await facilitator.settle(payment.paymentPayload, payment.paymentRequirements)).toEqual(settled);
+    // Against other requirements (a higher price) it does not inherit that answer.
+    const dearer = await facilitator.settle(payment.paymentPayload, {
+      ...payment.paymentRequirements,
+      amount: String(PRICE * 2n),
+    } as PaymentRequirements);
+    expect(dearer).toMatchObject({
+      success: false,
+      errorReason: 'invalid_exact_evm_payload_authorization_value_mismatch',
+      transaction: '',
+    });
     expect(await balanceOf(payee)).toBe(payeeBefore + PRICE);
     // And it no longer verifies: the chain has it used.
     const replay = await facilitator.verify(payment.paymentPayload, payment.paymentRequirements);

@@ -156,7 +156,9 @@ export class PostgresHoldStore implements HoldStore {
                             -- waits for its outcome (posted, or expired once it failed).
                             AND NOT EXISTS (
                               SELECT 1 FROM "payments" AS p
+                                JOIN "wallets" AS w ON w."agent_id" = p."agent_id"
                                 JOIN "settlements" AS s ON s."network" = p."network" AND s."nonce" = p."nonce"
+                                 AND s."asset" = lower(p."asset") AND s."payer" = lower(w."address")
                                WHERE p."id" = "holds"."payment_id"
                                  AND s."status" IN ('queued', 'broadcast', 'unknown'))
                           ORDER BY "expires_at", "id"

@@ -39,12 +39,14 @@ export async function readErc1271Verdict(
  * Simulates `transferWithAuthorization` with `eth_call`, as the reference facilitator does: the
  * `(v, r, s)` overload for a 65-byte signature (the bytes as sent, so the token judges `v` itself),
  * the `bytes` overload otherwise. Nothing is sent; the caller's address plays no part in EIP-3009.
+ * `gas` bounds the call at what settlement would spend on one authorization, so a payer whose
+ * wallet burns more (an EIP-1271 check that loops) is refused here, before any gas is paid.
  */
 export async function simulateTransfer(
   network: RegisteredNetwork,
-  params: { asset: Address; authorization: TransferAuthorization; signature: Hex },
+  params: { asset: Address; authorization: TransferAuthorization; signature: Hex; gas: bigint },
 ): Promise<ContractCallOutcome<unknown>> {
-  const { asset, authorization, signature } = params;
+  const { asset, authorization, signature, gas } = params;
   const terms = [
     getAddress(authorization.from),
     getAddress(authorization.to),
@@ -60,6 +62,7 @@ export async function simulateTransfer(
       return network.client.simulateContract({
         ...call,
         args: [...terms, v, slice(signature, 0, 32), slice(signature, 32, 64)],
+        gas,
       });
     }
     return network.client.simulateContract({
@@ -67,6 +70,7 @@ export async function simulateTransfer(
       abi: eip3009Abi,
       functionName: 'transferWithAuthorization',
       args: [...terms, signature],
+      gas,
     });
   });
 }

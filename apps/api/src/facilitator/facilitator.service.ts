@@ -174,7 +174,12 @@ export class FacilitatorService {
     if (refusal !== null) return refusal;
     const { authorization } = request.payment;
     const signature = openSignatureEnvelope(request.payment.signature).innerSignature;
-    const simulated = await simulateTransfer(network, { asset, authorization, signature });
+    const simulated = await simulateTransfer(network, {
+      asset,
+      authorization,
+      signature,
+      gas: BigInt(this.config.settlement.gasPerAuthorizationMax),
+    });
     if (simulated.status === 'reverted') {
       return this.diagnose({ network, request, revertReason: simulated.reason });
     }

@@ -79,6 +79,22 @@ export class SettleService {
     if (settlement.signatureHash !== signatureHash.toLowerCase()) {
       return failureOf(request, 'duplicate_settlement', 'another payment of this authorization was settled');
     }
+    // The same payment presented against other requirements (a higher price, another payee)
+    // does not inherit the stored answer: it would not have passed verify.
+    if (request.requirements.payTo.toLowerCase() !== settlement.payTo) {
+      return failureOf(
+        request,
+        'invalid_exact_evm_recipient_mismatch',
+        'the settled authorization pays another payee',
+      );
+    }
+    if (request.requirements.amountAtomic !== settlement.amountAtomic) {
+      return failureOf(
+        request,
+        'invalid_exact_evm_payload_authorization_value_mismatch',
+        'the settled authorization is for another amount',
+      );
+    }
     return this.answerOf(request, await this.awaitOutcome(settlement, deadline));
   }
 

@@ -12,6 +12,8 @@ import { type SettlementNetwork, SettlementNetworksService } from '../settlement
 
 /** Most pending holds one run asks the chain about, per network (one Multicall3 read). */
 export const RECONCILE_BATCH_SIZE = 200;
+/** A hold checked more recently than this goes after every hold that was not. */
+export const RECHECK_AFTER_MS = 60_000;
 /** A hold younger than this is left alone: its agent is likely still handing the payment to a seller. */
 export const RECONCILE_MIN_AGE_MS = 5_000;
 
@@ -66,19 +68,31 @@ export class HoldReconciliationProcessor {
     return outcome;
   }
 
-  /** One run over every network; `minAgeMs` leaves the youngest holds alone (tests pass 0). */
+  /**
+   * One run over every network. `minAgeMs` leaves the youngest holds alone (tests pass 0);
+   * `dueOnly` looks only at holds whose expiry has come (the expiry sweep asks the chain about
+   * those first, so no hold is released while the money moved). A network whose RPC fails is
+   * logged and skipped; the others are still reconciled.
+   */
   async reconcile(
-    params: { minAgeMs: number } = { minAgeMs: RECONCILE_MIN_AGE_MS },
+    params: { minAgeMs: number; dueOnly?: boolean } = { minAgeMs: RECONCILE_MIN_AGE_MS },
   ): Promise<HoldReconciliationOutcome> {
     const total = { checked: 0, posted: 0, voided: 0, flagged: 0 };
     for (const { id } of this.config.networks) {
-      const network = await this.networks.checkedNetwork(id);
-      if (network === undefined) continue;
-      const outcome = await this.reconcileNetwork(network, params.minAgeMs);
-      total.checked += outcome.checked;
-      total.posted += outcome.posted;
-      total.voided += outcome.voided;
-      total.flagged += outcome.flagged;
+      try {
+        const network = await this.networks.checkedNetwork(id);
+        if (network === undefined) continue;
+        const outcome = await this.reconcileNetwork(network, params.minAgeMs, params.dueOnly ?? false);
+        total.checked += outcome.checked;
+        total.posted += outcome.posted;
+        total.voided += outcome.voided;
+        total.flagged += outcome.flagged;
+      } catch (error: unknown) {
+        this.logger.warn(
+          { network: id, err: { message: error instanceof Error ? error.message : String(error) } },
+          'reconciliation of a network failed; the next run tries again',
+        );
+      }
     }
     return total;
   }
@@ -86,7 +100,10 @@ export class HoldReconciliationProcessor {
   private async reconcileNetwork(
     network: SettlementNetwork,
     minAgeMs: number,
+    dueOnly: boolean,
   ): Promise<HoldReconciliationOutcome> {
+    // Least recently checked first, nearest expiry first among those: a hold is asked about again
+    // before it can expire, however many younger holds arrive meanwhile.
     const pending = await this.prisma.$queryRaw<PendingHold[]>`
       SELECT h."id", h."org_id", h."amount", p."nonce", lower(p."asset") AS "asset",
              lower(p."pay_to") AS "pay_to", lower(w."address") AS "payer"
@@ -96,11 +113,15 @@ export class HoldReconciliationProcessor {
        WHERE h."status" = 'pending' AND h."network" = ${network.config.id}
          AND p."status" = 'authorized' AND p."nonce" IS NOT NULL
          AND h."created_at" < now() - make_interval(secs => ${minAgeMs / 1_000})
+         AND (NOT ${dueOnly} OR h."expires_at" <= now())
          AND NOT EXISTS (
            SELECT 1 FROM "settlements" AS s
             WHERE s."network" = p."network" AND s."nonce" = p."nonce"
+              AND s."asset" = lower(p."asset") AND s."payer" = lower(w."address")
               AND s."status" IN ('queued', 'broadcast', 'unknown'))
-       ORDER BY h."chain_checked_at" NULLS FIRST, h."created_at"
+       ORDER BY (h."chain_checked_at" IS NOT NULL
+                 AND h."chain_checked_at" > now() - make_interval(secs => ${RECHECK_AFTER_MS / 1_000})),
+                h."expires_at", h."created_at"
        LIMIT ${RECONCILE_BATCH_SIZE}`;
     if (pending.length === 0) return { checked: 0, posted: 0, voided: 0, flagged: 0 };
     const states = await network.client.multicall({

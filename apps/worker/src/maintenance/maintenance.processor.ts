@@ -39,6 +39,9 @@ export class MaintenanceProcessor extends WorkerHost implements BeforeApplicatio
       case 'audit.verify-chain':
         return this.auditVerification.process(job as Job<typeof item.data>);
       case 'holds.expire-due':
+        // The chain first: a due hold whose authorization was used (by any facilitator) is posted,
+        // not released; only what is still unused expires.
+        await this.holdReconciliation.reconcile({ minAgeMs: 0, dueOnly: true });
         return this.holdExpiry.process(job as Job<typeof item.data>);
       case 'payments.fail-stuck':
         return this.stuckPayments.process(job as Job<typeof item.data>);

@@ -106,6 +106,10 @@ export class SettlementConfirmService {
     transaction: RelayerTransactionWithSettlements,
   ): Promise<ConfirmOutcome> {
     const hash = transaction.hash as Hex;
+    // A heartbeat for the outbox sweep: a transaction being confirmed right now needs no new job.
+    await this.prisma.$executeRaw`
+      UPDATE "relayer_transactions" SET "updated_at" = now()
+       WHERE "id" = ${transaction.id}::uuid AND "status" = 'pending'`;
     let receipt = await this.receiptOf(network, hash);
     if (receipt === null) {
       const sent = await this.broadcast(network, transaction);
@@ -125,7 +129,10 @@ export class SettlementConfirmService {
               `the RPC refused nonce ${transaction.nonce} as used but reads a count of ${used}: its reads lag`,
             );
           }
-          return this.replaced(network, transaction);
+          // Read the receipt again after the count: a node that counts the nonce used must also
+          // show our receipt if ours is what used it.
+          receipt = await this.receiptOf(network, hash);
+          if (receipt === null) return this.replaced(network, transaction);
         }
       } else {
         this.failpoints.hit('settlement.afterBroadcast');
@@ -197,6 +204,9 @@ export class SettlementConfirmService {
         hash,
         timeout: this.config.settlement.receiptTimeoutMs,
         pollingInterval: CONFIRM_POLL_INTERVAL_MS,
+        // viem would answer with the receipt of a transaction that replaced ours (same nonce), as
+        // if it were ours; a replacement is decided by the `nonce_taken` path instead.
+        checkReplacement: false,
       });
     } catch (error: unknown) {
       throw new SettlementNotFinalError(

@@ -26,6 +26,8 @@ export const SUBMIT_ROUNDS_MAX = 16;
  * asks at verify: less, and the transaction could land after `validBefore` and only burn gas.
  */
 export const VALIDITY_MARGIN_SECONDS = 6n;
+/** The base fee a relayer transaction can absorb, as a multiple of the latest block's. */
+export const BASE_FEE_HEADROOM = 2n;
 /** Gas limit headroom over the estimate, in tenths (13 = +30%), never above the cap. */
 const GAS_HEADROOM_TENTHS = 13n;
 
@@ -180,19 +182,14 @@ export class SettlementSubmitService {
       to: call.to,
       data: call.data,
     });
-    const cap = BigInt(batch.length) * BigInt(this.config.settlement.gasPerAuthorizationMax);
+    const perAuthorization = BigInt(this.config.settlement.gasPerAuthorizationMax);
+    const cap = BigInt(batch.length) * perAuthorization;
     if (estimate > cap) {
-      for (const settlement of batch) {
-        await this.ledger.endBeforeBroadcast(network, {
-          settlement,
-          reason: 'settlement_gas_cap_exceeded',
-          message: `estimated ${estimate} gas for ${batch.length} authorization(s), over the cap of ${cap}`,
-        });
-      }
+      await this.endOverCap({ network, batch, relayer: relayer.signer.address, estimate, cap });
       return null;
     }
     const gasLimit = minBigInt((estimate * GAS_HEADROOM_TENTHS) / 10n, cap);
-    const fees = await network.client.estimateFeesPerGas();
+    const fees = await this.feesOf(network);
     await this.ensureNonceRow(network, relayer.id, relayer.signer.address);
     this.failpoints.hit('settlement.beforeSign');
     const ids = batch.map((settlement) => settlement.id);
@@ -243,6 +240,69 @@ export class SettlementSubmitService {
       this.failpoints.hit('settlement.afterPersist');
     }
     return stored;
+  }
+
+  // A batch over the cap: each authorization is estimated alone and only those over the
+  // per-authorization cap are ended (one heavy payer must not sink the others); the rest go back
+  // to the next round. When none is over alone, the batch as a whole is refused.
+  private async endOverCap(params: {
+    network: SettlementNetwork;
+    batch: readonly SettlementRecord[];
+    relayer: Hex;
+    estimate: bigint;
+    cap: bigint;
+  }): Promise<void> {
+    const { network, batch, relayer } = params;
+    const perAuthorization = BigInt(this.config.settlement.gasPerAuthorizationMax);
+    const offenders: { settlement: SettlementRecord; message: string }[] = [];
+    if (batch.length > 1) {
+      for (const settlement of batch) {
+        const alone = await network.client.estimateGas({
+          account: relayer,
+          to: getAddress(settlement.asset),
+          data: transferCallData(settlement),
+        });
+        if (alone > perAuthorization) {
+          offenders.push({
+            settlement,
+            message: `estimated ${alone} gas, over the cap of ${perAuthorization}`,
+          });
+        }
+      }
+    }
+    const ended =
+      offenders.length > 0
+        ? offenders
+        : batch.map((settlement) => ({
+            settlement,
+            message: `estimated ${params.estimate} gas for ${batch.length} authorization(s), over the cap of ${params.cap}`,
+          }));
+    for (const { settlement, message } of ended) {
+      await this.ledger.endBeforeBroadcast(network, {
+        settlement,
+        reason: 'settlement_gas_cap_exceeded',
+        message,
+      });
+    }
+  }
+
+  // Room for the base fee to double before the transaction is underpriced: several full blocks in
+  // a row on any EIP-1559 chain. Proco has no fee bump yet (a stored transaction is only ever
+  // rebroadcast as it is), so a stuck transaction would hold up every later relayer nonce; the
+  // headroom costs nothing unless used, since a transaction pays the base fee actually charged.
+  private async feesOf(
+    network: SettlementNetwork,
+  ): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const [estimate, block] = await Promise.all([
+      network.client.estimateFeesPerGas(),
+      network.client.getBlock({ blockTag: 'latest' }),
+    ]);
+    const baseFee = block.baseFeePerGas ?? 0n;
+    const headroom = BASE_FEE_HEADROOM * baseFee + estimate.maxPriorityFeePerGas;
+    return {
+      maxFeePerGas: estimate.maxFeePerGas > headroom ? estimate.maxFeePerGas : headroom,
+      maxPriorityFeePerGas: estimate.maxPriorityFeePerGas,
+    };
   }
 
   // The first transaction of the relayer on a chain starts from the chain's count (pending
