@@ -235,7 +235,7 @@ describe('POST /facilitator/settle', () => {
     const dearer = await facilitator.settle(payment.paymentPayload, {
       ...payment.paymentRequirements,
       amount: String(PRICE * 2n),
-    } as PaymentRequirements);
+    });
     expect(dearer).toMatchObject({
       success: false,
       errorReason: 'invalid_exact_evm_payload_authorization_value_mismatch',
@@ -285,7 +285,7 @@ describe('POST /facilitator/settle', () => {
     const answer = await facilitator.settle(other.paymentPayload, {
       ...other.paymentRequirements,
       amount: String(PRICE * 2n),
-    } as PaymentRequirements);
+    });
     expect(answer).toMatchObject({ success: false, errorReason: 'duplicate_settlement', transaction: '' });
     expect(await prisma.settlement.count({ where: { nonce: payment.nonce.toLowerCase() } })).toBe(1);
     expect(await useLogsOf(payer.address, payment.nonce)).toHaveLength(1);
