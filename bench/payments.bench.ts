@@ -1,7 +1,7 @@
 // `npm run bench:payments`: throughput and p50/p99 of POST /v1/payments on one agent and on 64
 // agents, side by side with the same run's baseline (raw viem EIP-712 signing of an EIP-3009
 // authorization + a raw PostgreSQL conditional debit), interleaved per run, medians of the runs.
-// Writes bench/results/payments-<timestamp>.json and BENCHMARKS.md. Not part of `npm test`.
+// Writes bench/results/payments-<timestamp>.json and its section of BENCHMARKS.md. Not part of `npm test`.
 //
 // Options: --runs N (3) --duration S (10) --warmup S (2) --latency-duration S (5)
 //          --sequential-iterations N (1000) --max-load L (0.5) --strict-load (refuse above L)
@@ -21,6 +21,7 @@ import {
   openBaseline,
   type SequentialBaseline,
 } from './support/baseline';
+import { writeBenchmarksSection } from './support/benchmarks-file';
 import { loadPayments, type PaymentsLoadResult } from './support/http-load';
 import { type BenchRun, type BenchResults, renderMarkdown, summarise } from './support/report';
 import { type BenchStack, startBenchStack } from './support/stack';
@@ -294,8 +295,9 @@ async function main(): Promise<void> {
     mkdirSync(resultsDirectory, { recursive: true });
     const jsonFile = path.join(resultsDirectory, `payments-${stamp}.json`);
     await writeFormatted(jsonFile, JSON.stringify(results, null, 2));
-    await writeFormatted(
+    await writeBenchmarksSection(
       path.join(projectRoot, 'BENCHMARKS.md'),
+      'payments',
       renderMarkdown(results, path.relative(projectRoot, jsonFile)),
     );
     console.info(`[bench] wrote ${path.relative(projectRoot, jsonFile)} and BENCHMARKS.md`);

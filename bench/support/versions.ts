@@ -1,6 +1,7 @@
 // Versions recorded with every benchmark result.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
 /** The installed version of `name`, read from its package.json under node_modules. */
@@ -23,5 +24,16 @@ export async function postgresVersion(databaseUrl: string): Promise<string> {
     return result.rows[0]?.server_version ?? 'unknown';
   } finally {
     await client.end();
+  }
+}
+
+export async function redisVersion(redisUrl: string): Promise<string> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const info = await redis.info('server');
+    return /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+  } finally {
+    redis.disconnect();
   }
 }
