@@ -62,7 +62,11 @@ export class AppModule implements NestModule {
                     url: request.url,
                   }),
                 },
-                autoLogging: { ignore: (request: IncomingMessage) => QUIET_PATHS.has(request.url ?? '') },
+                // Silent logging skips the per-request log work entirely.
+                autoLogging:
+                  resolved.log.level === 'silent'
+                    ? false
+                    : { ignore: (request: IncomingMessage) => QUIET_PATHS.has(request.url ?? '') },
               },
               // JSON lines to stdout by default; a file when configured (log shipping, leak scans).
               resolved.log.file === null

@@ -91,6 +91,24 @@ export class SettlementStore {
     return row === null ? null : toSettlementRecord(row);
   }
 
+  /**
+   * Just the status of the settlement of an authorization (and why it failed), or null: one
+   * prepared statement on the shared pool, for verify's hot path.
+   */
+  async statusByAuthorization(
+    key: AuthorizationKey,
+  ): Promise<{ readonly status: SettlementStatus; readonly errorReason: string | null } | null> {
+    const lower = lowercaseKey(key);
+    const result = await this.prisma.pool.query<{ status: SettlementStatus; error_reason: string | null }>({
+      name: 'proco_settlement_status_by_authorization',
+      text: `SELECT "status", "error_reason" FROM "settlements"
+              WHERE "chain_id" = $1 AND "asset" = $2 AND "payer" = $3 AND "nonce" = $4`,
+      values: [lower.chainId, lower.asset, lower.payer, lower.nonce],
+    });
+    const [row] = result.rows;
+    return row === undefined ? null : { status: row.status, errorReason: row.error_reason };
+  }
+
   async findById(id: string): Promise<SettlementRecord | null> {
     const row = await this.prisma.settlement.findUnique({ where: { id } });
     return row === null ? null : toSettlementRecord(row);

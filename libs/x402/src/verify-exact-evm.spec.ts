@@ -258,6 +258,29 @@ describe('checkEip3009Payment', () => {
   });
 });
 
+describe('a signature the token accepted', () => {
+  it('is not recovered again, but terms and ECDSA form rules still apply', async () => {
+    const request = eip3009RequestOf(await signedVerifyBody());
+    const accepted: PayerSignatureEvidence = { kind: 'accepted_by_token' };
+    const check = (overrides: { request?: typeof request; chainId?: number } = {}) =>
+      checkEip3009Payment({
+        request: overrides.request ?? request,
+        chainId: overrides.chainId ?? VERIFY_CHAIN_ID,
+        nowSeconds: NOW,
+        payerSignature: accepted,
+        assetConfigured: true,
+      });
+    // Under another chain id ecrecover would fail: the token's verdict stands instead.
+    expect(await check({ chainId: 1 })).toBeNull();
+    const tampered = eip3009RequestOf(await signedVerifyBody({ mapSignature: toHighS }));
+    expect((await check({ request: tampered }))?.reason).toBe('signature_high_s');
+    const late = eip3009RequestOf(await signedVerifyBody({ authorization: { validBefore: at(3n) } }));
+    expect((await check({ request: late }))?.reason).toBe(
+      'invalid_exact_evm_payload_authorization_valid_before',
+    );
+  });
+});
+
 describe('checkBeforeSignature', () => {
   it('needs no chain evidence and passes a valid request', async () => {
     expect(checkBeforeSignature(eip3009RequestOf(await signedVerifyBody()))).toBeNull();

@@ -20,7 +20,13 @@ export type PayerSignatureEvidence =
   /** Code at `from` (a smart wallet, or an EIP-7702 account): its strict EIP-1271 verdict. */
   | { readonly kind: 'contract'; readonly erc1271Valid: boolean }
   /** An ERC-6492-wrapped signature from an address without code: a wallet still to deploy. */
-  | { readonly kind: 'counterfactual' };
+  | { readonly kind: 'counterfactual' }
+  /**
+   * No code at `from`, and the token itself accepted the signature in a simulation under the
+   * domain the requirements name (the caller made sure they are the token's): ecrecover under that
+   * digest would give `from`, so it is not run again. ECDSA form rules still apply.
+   */
+  | { readonly kind: 'accepted_by_token' };
 
 /**
  * Reference checks 1-3: both schemes are `exact`; (v1: the payload's network is a known v1 name);
@@ -85,6 +91,8 @@ async function checkSignature(params: CheckEip3009PaymentParams): Promise<Verify
       return { reason: 'eip6492_factory_not_allowed' };
     case 'contract':
       return payerSignature.erc1271Valid ? null : { reason: 'invalid_exact_evm_signature' };
+    case 'accepted_by_token':
+      return null;
     case 'externally_owned': {
       const { signature, authorization } = request.payment;
       const digest = transferAuthorizationDigest({ request, chainId });
@@ -134,5 +142,7 @@ function checkProcoRules(params: CheckEip3009PaymentParams): VerifyRefusal | nul
     };
   }
   // A contract wallet's signature is judged by the wallet (EIP-1271), not by ecrecover.
-  return payerSignature.kind === 'externally_owned' ? ecdsaFormViolation(request.payment.signature) : null;
+  return payerSignature.kind === 'externally_owned' || payerSignature.kind === 'accepted_by_token'
+    ? ecdsaFormViolation(request.payment.signature)
+    : null;
 }

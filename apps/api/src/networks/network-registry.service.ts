@@ -141,9 +141,10 @@ export class NetworkRegistryService implements OnApplicationBootstrap {
 
 function registerNetwork(config: NetworkConfig, timeoutMs: number): RegisteredNetwork {
   const chainId = Number(config.id.slice('eip155:'.length));
-  // A bounded timeout and a single retry: callers decide how to degrade, never hang.
+  // A bounded timeout and a single retry: callers decide how to degrade, never hang. Calls made
+  // in the same tick share one JSON-RPC batch (verify reads the payer's code and simulates at once).
   const client = createPublicClient({
-    transport: http(config.rpcUrl, { timeout: timeoutMs, retryCount: 1 }),
+    transport: http(config.rpcUrl, { timeout: timeoutMs, retryCount: 1, batch: { wait: 0 } }),
   });
   return {
     config,
