@@ -384,7 +384,7 @@ describe('settlement worker', () => {
     for (const payment of [...good, unfunded]) ids.push(await queueDirectly(payment, orgId));
     // Queued and not yet on chain: the simulation still passes, but verify refuses to let a
     // seller serve a payment Proco is settling.
-    const inFlight = await facilitator.verify(good[0]!.paymentPayload, good[0]!.paymentRequirements);
+    const inFlight = await facilitator.verify(good[0].paymentPayload, good[0].paymentRequirements);
     expect(inFlight).toMatchObject({
       isValid: false,
       invalidReason: 'authorization_in_flight',
