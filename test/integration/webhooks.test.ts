@@ -480,4 +480,62 @@ describe('webhooks', () => {
       await rotating.close();
     }
   });
+  it('delivers payment.settled once the payment settles on chain', async () => {
+    const endpoint = await createEndpoint({ url: `${receiverUrl}/settled`, events: ['payment.settled'] });
+    expect(endpoint.status).toBe(201);
+    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'settler' }).expect(201);
+    const token = await http
+      .post(`/v1/agents/${agent.body.id}/tokens`)
+      .set(bearer(keys.admin))
+      .send({ name: 't' });
+    await http
+      .post(`/v1/agents/${agent.body.id}/faucet`)
+      .set(bearer(keys.admin))
+      .send({ amount: '1000000' })
+      .expect(200);
+    const requirement = {
+      scheme: 'exact',
+      network: `eip155:${inject('chainId')}`,
+      amount: '7000',
+      asset: getAddress(inject('tokenAddress')),
+      payTo: getAddress('0x000000000000000000000000000000000000bEEF'),
+      maxTimeoutSeconds: 120,
+      extra: { name: 'USDC', version: '2' },
+    };
+    const purchase = await http
+      .post('/v1/payments')
+      .set(bearer(token.body.secret))
+      .send({
+        url: 'https://api.example.com/report',
+        method: 'get',
+        paymentRequired: {
+          x402Version: 2,
+          resource: { url: 'https://api.example.com/report' },
+          accepts: [requirement],
+        },
+      });
+    expect(purchase.status).toBe(201);
+    // The seller hands the receipt back for settlement; the worker settles and posts the hold.
+    await http
+      .post('/v1/settlements')
+      .set(bearer(keys.admin))
+      .send({ receipt: purchase.body.receipt })
+      .expect(202);
+
+    const delivery = await eventually(
+      () => received.find((entry) => entry.path === '/settled'),
+      (entry) => entry !== undefined,
+    );
+    const body = JSON.parse(delivery!.body);
+    expect(body).toMatchObject({ type: 'payment.settled', data: { paymentId: purchase.body.paymentId } });
+    expect(delivery!.headers['proco-event-type']).toBe('payment.settled');
+    expect(
+      verifyWebhookSignature({
+        secret: endpoint.body.secret,
+        header: String(delivery!.headers['proco-signature']),
+        body: delivery!.body,
+        nowSeconds: nowSeconds(),
+      }).ok,
+    ).toBe(true);
+  });
 });
