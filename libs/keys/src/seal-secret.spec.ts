@@ -58,8 +58,21 @@ describe('sealSecret and openSecret round trip', () => {
     expect(sealed.ciphertext[0]).toBe(ENVELOPE_VERSION_V1);
     expect(sealed.ciphertext.byteLength).toBe(1 + 12 + lengthBytes + 16);
     expect(sealed.dataKeyCiphertext.byteLength).toBe(61);
-    expect(Buffer.from(sealed.ciphertext).includes(plaintext)).toBe(false);
     expect(openSecret({ keyring, purpose: PURPOSE, scope, sealed }).equals(plaintext)).toBe(true);
+  });
+
+  it('never carries a secret of meaningful length in the clear', () => {
+    // (A one-byte secret is found in 29 random bytes about one time in nine, by chance alone.)
+    for (const lengthBytes of [32, 180, SECRET_LENGTH_MAX_BYTES]) {
+      const plaintext = buildPlaintext(lengthBytes);
+      const sealed = sealSecret({
+        keyring: buildKeyring(),
+        purpose: PURPOSE,
+        scope: buildSecretScope(),
+        plaintext,
+      });
+      expect(Buffer.from(sealed.ciphertext).includes(plaintext)).toBe(false);
+    }
   });
 
   it('follows the documented associated data, so an auditor can decrypt with node:crypto alone', () => {
