@@ -29,6 +29,7 @@ import {
 import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SettlementSubmitService } from '../../apps/worker/src/settlement/settlement-submit.service';
+import { agentPurchase } from '../support/agent-purchase';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { startWorkerHarness, type WorkerHarness } from '../support/worker-harness';
 
@@ -526,51 +527,18 @@ describe('settlement worker', () => {
   });
 
   it("posts the hold of an agent's payment once its authorization settles", async () => {
-    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'buyer' });
-    const token_ = await http
-      .post(`/v1/agents/${agent.body.id}/tokens`)
-      .set(bearer(keys.admin))
-      .send({ name: 't' });
-    await http
-      .post(`/v1/agents/${agent.body.id}/faucet`)
-      .set(bearer(keys.admin))
-      .send({ amount: '1000000' })
-      .expect(200);
-    const requirement = {
-      scheme: 'exact',
-      network: network(),
+    const { requirement, purchase } = await agentPurchase({
+      http,
+      adminKey: keys.admin,
       amount: '25000',
-      asset: token(),
       payTo: payee,
-      maxTimeoutSeconds: 120,
-      extra: { name: 'USDC', version: '2' },
-    };
-    const paymentRequired = {
-      x402Version: 2,
-      error: 'Payment required',
-      resource: {
-        url: 'https://api.example.com/weather',
-        description: 'weather',
-        mimeType: 'application/json',
-      },
-      accepts: [requirement],
-    };
-    const purchase = await http
-      .post('/v1/payments')
-      .set(bearer(token_.body.secret))
-      .send({
-        url: 'https://api.example.com/weather',
-        method: 'get',
-        paymentRequiredHeader: Buffer.from(JSON.stringify(paymentRequired)).toString('base64'),
-      });
-    expect(purchase.status).toBe(201);
-    expect(purchase.body.paymentId).toEqual(expect.any(String));
-    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } });
+    });
+    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.paymentId } });
     expect(hold.status).toBe('pending');
 
     const payload = decodePaymentHeader({
       name: 'PAYMENT-SIGNATURE',
-      value: purchase.body.header.value,
+      value: purchase.header.value,
     }) as unknown as PaymentPayload;
     const settled = await facilitator.settle(payload, requirement as unknown as PaymentRequirements);
     expect(settled).toMatchObject({ success: true });
@@ -587,42 +555,23 @@ describe('settlement worker', () => {
 
 describe('hold expiry', () => {
   it('waits for a settlement on its way before expiring a hold, then expires it once that failed', async () => {
-    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'late' });
-    const agentToken = await http
-      .post(`/v1/agents/${agent.body.id}/tokens`)
-      .set(bearer(keys.admin))
-      .send({ name: 't' });
-    const requirement = {
-      scheme: 'exact',
-      network: network(),
+    const { purchase } = await agentPurchase({
+      http,
+      adminKey: keys.admin,
       amount: '5000',
-      asset: token(),
       payTo: payee,
       maxTimeoutSeconds: 60,
-      extra: { name: 'USDC', version: '2' },
-    };
-    const purchase = await http
-      .post('/v1/payments')
-      .set(bearer(agentToken.body.secret))
-      .send({
-        url: 'https://api.example.com/late',
-        method: 'get',
-        paymentRequired: {
-          x402Version: 2,
-          resource: { url: 'https://api.example.com/late' },
-          accepts: [requirement],
-        },
-      });
-    expect(purchase.status).toBe(201);
-    const holdId = (await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } })).id;
+      fundAtomic: null,
+    });
+    const holdId = (await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.paymentId } })).id;
     // The agent holds no tokens, so its settlement stays queued here (no job) and fails when sent.
     const payload = decodePaymentHeader({
       name: 'PAYMENT-SIGNATURE',
-      value: purchase.body.header.value,
+      value: purchase.header.value,
     }) as unknown as {
       payload: { authorization: Record<string, string>; signature: Hex };
     };
-    const orgId = (await prisma.payment.findUniqueOrThrow({ where: { id: purchase.body.paymentId } })).orgId;
+    const orgId = (await prisma.payment.findUniqueOrThrow({ where: { id: purchase.paymentId } })).orgId;
     const { authorization, signature } = payload.payload;
     const settlementId = randomUUID();
     await prisma.settlement.create({
@@ -662,59 +611,34 @@ describe('hold expiry', () => {
 
 describe('POST /v1/settlements (deferred receipt settlement)', () => {
   it('settles the payment of a receipt a seller accepted offline, once, and posts its hold', async () => {
-    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'deferred' });
-    const agentToken = await http
-      .post(`/v1/agents/${agent.body.id}/tokens`)
-      .set(bearer(keys.admin))
-      .send({ name: 't' });
-    await http
-      .post(`/v1/agents/${agent.body.id}/faucet`)
-      .set(bearer(keys.admin))
-      .send({ amount: '1000000' })
-      .expect(200);
-    const requirement = {
-      scheme: 'exact',
-      network: network(),
+    const { agentAddress, purchase } = await agentPurchase({
+      http,
+      adminKey: keys.admin,
       amount: '8000',
-      asset: token(),
       payTo: payee,
-      maxTimeoutSeconds: 120,
-      extra: { name: 'USDC', version: '2' },
-    };
-    const purchase = await http
-      .post('/v1/payments')
-      .set(bearer(agentToken.body.secret))
-      .send({
-        url: 'https://api.example.com/deferred',
-        method: 'get',
-        paymentRequired: {
-          x402Version: 2,
-          resource: { url: 'https://api.example.com/deferred' },
-          accepts: [requirement],
-        },
-      });
-    expect(purchase.status).toBe(201);
-    const receipt = purchase.body.receipt as string;
+      url: 'https://api.example.com/deferred',
+    });
+    const { receipt } = purchase;
 
     const queued = await http.post('/v1/settlements').set(bearer(keys.admin)).send({ receipt });
     expect(queued.status).toBe(202);
     expect(queued.body).toMatchObject({
       amount: '8000',
       payTo: payee.toLowerCase(),
-      payer: agent.body.wallet.address.toLowerCase(),
+      payer: agentAddress.toLowerCase(),
     });
     const settled = await eventually(
       () => prisma.settlement.findUniqueOrThrow({ where: { id: queued.body.id } }),
       (row) => row.status === 'confirmed' || row.status === 'failed',
     );
     expect(settled.status).toBe('confirmed');
-    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } });
+    const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.paymentId } });
     expect(hold.status).toBe('posted');
 
     const again = await http.post('/v1/settlements').set(bearer(keys.admin)).send({ receipt });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: queued.body.id, status: 'confirmed' });
-    expect(await useLogsOf(getAddress(agent.body.wallet.address), settled.nonce as Hex)).toHaveLength(1);
+    expect(await useLogsOf(getAddress(agentAddress), settled.nonce as Hex)).toHaveLength(1);
   });
 
   it('refuses a receipt it did not sign, and read-only keys', async () => {

@@ -21,6 +21,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HoldReconciliationProcessor } from '../../apps/worker/src/maintenance/hold-reconciliation.processor';
+import { agentPurchase } from '../support/agent-purchase';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { startWorkerHarness, type WorkerHarness } from '../support/worker-harness';
 
@@ -34,9 +35,7 @@ let prisma: PrismaService;
 let http: ReturnType<typeof request>;
 let adminKey = '';
 
-const network = () => `eip155:${inject('chainId')}`;
 const token = () => getAddress(inject('tokenAddress'));
-const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}` });
 const publicClient = () => createPublicClient({ transport: viemHttp(inject('rpcUrl')) });
 const wallet = () => createWalletClient({ account: submitter, transport: viemHttp(inject('rpcUrl')) });
 
@@ -56,49 +55,21 @@ interface AgentPayment {
 
 /** A funded agent buys once for `amount`; its hold stays pending until the chain says otherwise. */
 async function agentPayment(amount: string): Promise<AgentPayment> {
-  const agent = await http
-    .post('/v1/agents')
-    .set(bearer(adminKey))
-    .send({ name: `buyer-${amount}` });
-  const agentToken = await http
-    .post(`/v1/agents/${agent.body.id}/tokens`)
-    .set(bearer(adminKey))
-    .send({ name: 't' });
-  await http
-    .post(`/v1/agents/${agent.body.id}/faucet`)
-    .set(bearer(adminKey))
-    .send({ amount: '1000000' })
-    .expect(200);
-  const requirement = {
-    scheme: 'exact',
-    network: network(),
+  const { agentId, purchase } = await agentPurchase({
+    http,
+    adminKey,
     amount,
-    asset: token(),
     payTo: payee,
-    maxTimeoutSeconds: 120,
-    extra: { name: 'USDC', version: '2' },
-  };
-  const purchase = await http
-    .post('/v1/payments')
-    .set(bearer(agentToken.body.secret))
-    .send({
-      url: 'https://seller.example.com/report',
-      method: 'get',
-      paymentRequired: {
-        x402Version: 2,
-        resource: { url: 'https://seller.example.com/report' },
-        accepts: [requirement],
-      },
-    });
-  expect(purchase.status).toBe(201);
-  const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.body.paymentId } });
+    url: 'https://seller.example.com/report',
+  });
+  const hold = await prisma.hold.findFirstOrThrow({ where: { paymentId: purchase.paymentId } });
   const decoded = decodePaymentHeader({
     name: 'PAYMENT-SIGNATURE',
-    value: purchase.body.header.value,
+    value: purchase.header.value,
   }) as unknown as {
     payload: { authorization: AgentPayment['authorization']; signature: Hex };
   };
-  return { agentId: agent.body.id, holdId: hold.id, ...decoded.payload };
+  return { agentId, holdId: hold.id, ...decoded.payload };
 }
 
 /** Puts the authorization on chain from another account, as a seller's own facilitator would. */

@@ -17,6 +17,7 @@ import request from 'supertest';
 import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebhookSecretsService } from '../../apps/api/src/webhooks/webhook-secrets.service';
+import { agentPurchase } from '../support/agent-purchase';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { startWorkerHarness, type WorkerHarness } from '../support/worker-harness';
 
@@ -483,43 +484,17 @@ describe('webhooks', () => {
   it('delivers payment.settled once the payment settles on chain', async () => {
     const endpoint = await createEndpoint({ url: `${receiverUrl}/settled`, events: ['payment.settled'] });
     expect(endpoint.status).toBe(201);
-    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'settler' }).expect(201);
-    const token = await http
-      .post(`/v1/agents/${agent.body.id}/tokens`)
-      .set(bearer(keys.admin))
-      .send({ name: 't' });
-    await http
-      .post(`/v1/agents/${agent.body.id}/faucet`)
-      .set(bearer(keys.admin))
-      .send({ amount: '1000000' })
-      .expect(200);
-    const requirement = {
-      scheme: 'exact',
-      network: `eip155:${inject('chainId')}`,
+    const { purchase } = await agentPurchase({
+      http,
+      adminKey: keys.admin,
       amount: '7000',
-      asset: getAddress(inject('tokenAddress')),
-      payTo: getAddress('0x000000000000000000000000000000000000bEEF'),
-      maxTimeoutSeconds: 120,
-      extra: { name: 'USDC', version: '2' },
-    };
-    const purchase = await http
-      .post('/v1/payments')
-      .set(bearer(token.body.secret))
-      .send({
-        url: 'https://api.example.com/report',
-        method: 'get',
-        paymentRequired: {
-          x402Version: 2,
-          resource: { url: 'https://api.example.com/report' },
-          accepts: [requirement],
-        },
-      });
-    expect(purchase.status).toBe(201);
+      payTo: '0x000000000000000000000000000000000000bEEF',
+    });
     // The seller hands the receipt back for settlement; the worker settles and posts the hold.
     await http
       .post('/v1/settlements')
       .set(bearer(keys.admin))
-      .send({ receipt: purchase.body.receipt })
+      .send({ receipt: purchase.receipt })
       .expect(202);
 
     const delivery = await eventually(
@@ -527,7 +502,7 @@ describe('webhooks', () => {
       (entry) => entry !== undefined,
     );
     const body = JSON.parse(delivery!.body);
-    expect(body).toMatchObject({ type: 'payment.settled', data: { paymentId: purchase.body.paymentId } });
+    expect(body).toMatchObject({ type: 'payment.settled', data: { paymentId: purchase.paymentId } });
     expect(delivery!.headers['proco-event-type']).toBe('payment.settled');
     expect(
       verifyWebhookSignature({
