@@ -11,13 +11,13 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKeyring, openSecret } from '@proco/keys';
-import { PrismaService } from '@proco/persistence';
+import { PostgresHoldStore, PrismaService } from '@proco/persistence';
 import { verifyWebhookSignature, WEBHOOK_EVENT_TYPES, WEBHOOK_SECRET_PURPOSE } from '@proco/webhooks';
 import request from 'supertest';
 import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebhookSecretsService } from '../../apps/api/src/webhooks/webhook-secrets.service';
-import { agentPurchase } from '../support/agent-purchase';
+import { agentPurchase, testTokenRequirement } from '../support/agent-purchase';
 import { type ApiHarness, startApiHarness } from '../support/api-harness';
 import { startWorkerHarness, type WorkerHarness } from '../support/worker-harness';
 
@@ -509,6 +509,81 @@ describe('webhooks', () => {
         secret: endpoint.body.secret,
         header: String(delivery!.headers['proco-signature']),
         body: delivery!.body,
+        nowSeconds: nowSeconds(),
+      }).ok,
+    ).toBe(true);
+  });
+  it('delivers approval.required for a held payment and hold.expired when a hold expires', async () => {
+    const endpoint = await createEndpoint({
+      url: `${receiverUrl}/later`,
+      events: ['approval.required', 'hold.expired'],
+    });
+    expect(endpoint.status).toBe(201);
+    const eventsAt = (type: string, paymentId: string) =>
+      received.filter((entry) => {
+        if (entry.path !== '/later' || entry.headers['proco-event-type'] !== type) return false;
+        return (JSON.parse(entry.body) as { data: { paymentId?: string } }).data.paymentId === paymentId;
+      });
+
+    // Held: the agent's own policy asks for approval above 100 atomic units.
+    const agent = await http.post('/v1/agents').set(bearer(keys.admin)).send({ name: 'careful' }).expect(201);
+    const token = await http
+      .post(`/v1/agents/${agent.body.id}/tokens`)
+      .set(bearer(keys.admin))
+      .send({ name: 't' })
+      .expect(201);
+    await http
+      .put(`/v1/policies/agents/${agent.body.id}`)
+      .set(bearer(keys.admin))
+      .send({
+        approvalThreshold: {
+          perAsset: [
+            { network: `eip155:${inject('chainId')}`, asset: inject('tokenAddress'), aboveAtomic: '100' },
+          ],
+        },
+      })
+      .expect(200);
+    const requirement = testTokenRequirement({
+      amount: '5000',
+      payTo: '0x000000000000000000000000000000000000bEEF',
+    });
+    const held = await http
+      .post('/v1/payments')
+      .set(bearer(token.body.secret))
+      .send({
+        url: 'https://api.example.com/big',
+        method: 'get',
+        paymentRequired: {
+          x402Version: 2,
+          resource: { url: 'https://api.example.com/big' },
+          accepts: [requirement],
+        },
+      });
+    expect(held.status).toBe(202);
+    const [approval] = await eventually(
+      () => eventsAt('approval.required', held.body.paymentId),
+      (found) => found.length > 0,
+    );
+    expect(JSON.parse(approval!.body)).toMatchObject({ type: 'approval.required' });
+
+    // Expired: a signed payment nobody settled, its hold swept at a clock past its validBefore.
+    const { purchase } = await agentPurchase({
+      http,
+      adminKey: keys.admin,
+      amount: '6000',
+      payTo: '0x000000000000000000000000000000000000bEEF',
+      fundAtomic: null,
+    });
+    await harness.app.get(PostgresHoldStore).expireDue({ now: new Date(Date.now() + 3_600_000), limit: 500 });
+    const [expiry] = await eventually(
+      () => eventsAt('hold.expired', purchase.paymentId),
+      (found) => found.length > 0,
+    );
+    expect(
+      verifyWebhookSignature({
+        secret: endpoint.body.secret,
+        header: String(expiry!.headers['proco-signature']),
+        body: expiry!.body,
         nowSeconds: nowSeconds(),
       }).ok,
     ).toBe(true);
