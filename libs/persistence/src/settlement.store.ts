@@ -109,11 +109,6 @@ export class SettlementStore {
     return row === undefined ? null : { status: row.status, errorReason: row.error_reason };
   }
 
-  async findById(id: string): Promise<SettlementRecord | null> {
-    const row = await this.prisma.settlement.findUnique({ where: { id } });
-    return row === null ? null : toSettlementRecord(row);
-  }
-
   /**
    * Stores a `queued` settlement and its audit event, or finds the one already stored for the
    * same authorization (`inserted: false`, whatever its payload: the caller compares signatures).

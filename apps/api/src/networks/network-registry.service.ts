@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { type AssetConfig, InjectConfig, type NetworkConfig, type ProcoConfig } from '@proco/config';
 import { verifyAssetDomain } from '@proco/evm';
 import { Prisma, PrismaService } from '@proco/persistence';
+import { chainIdOf } from '@proco/x402';
 import { createPublicClient, getAddress, http, type PublicClient } from 'viem';
 import { NetworkNotFoundError, NetworkVerificationError } from './networks.errors';
 
@@ -140,7 +141,7 @@ export class NetworkRegistryService implements OnApplicationBootstrap {
 }
 
 function registerNetwork(config: NetworkConfig, timeoutMs: number): RegisteredNetwork {
-  const chainId = Number(config.id.slice('eip155:'.length));
+  const chainId = chainIdOf(config.id);
   // A bounded timeout and a single retry: callers decide how to degrade, never hang. Calls made
   // in the same tick share one JSON-RPC batch (verify reads the payer's code and simulates at once).
   const client = createPublicClient({

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
 import { Prisma, PrismaService, SettlementStore } from '@proco/persistence';
 import { ReceiptError, verifyReceipt } from '@proco/receipts';
+import { chainIdOf } from '@proco/x402';
 import { type Hex, keccak256 } from 'viem';
 import { type OperatorPrincipal } from '../auth/principal';
 import { cursorOf, type Page, pageOf, pastCursor } from '../common/pagination';
@@ -125,7 +126,7 @@ export class SettlementsService {
       network: network.id,
       requestNetwork: network.id,
       x402Version: 2,
-      chainId: Number(network.id.slice('eip155:'.length)),
+      chainId: chainIdOf(network.id),
       asset: terms.asset,
       payer: terms.authorization.from,
       payTo: terms.authorization.to,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type NetworkConfig, type ProcoConfig } from '@proco/config';
+import { chainIdOf } from '@proco/x402';
 import { createPublicClient, getAddress, http, type Address, type PublicClient } from 'viem';
 
 /** A configured network as settlement uses it. */
@@ -34,7 +35,7 @@ export class SettlementNetworksService {
         network.id,
         {
           config: network,
-          chainId: Number(network.id.slice('eip155:'.length)),
+          chainId: chainIdOf(network.id),
           client: createPublicClient({
             transport: http(network.rpcUrl, { timeout: config.rpc.timeoutMs, retryCount: 1 }),
           }),

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectConfig, type ProcoConfig } from '@proco/config';
-import { multicall3Abi } from '@proco/evm';
 import {
   type JobPayloads,
   SETTLEMENT_JOB_OPTIONS,
@@ -11,11 +10,11 @@ import {
 } from '@proco/jobs';
 import { PrismaService, type SettlementRecord, toSettlementRecord } from '@proco/persistence';
 import { type Queue } from 'bullmq';
-import { encodeFunctionData, getAddress, keccak256, type Hex } from 'viem';
+import { getAddress, keccak256, type Hex } from 'viem';
 import { FailpointsService } from './failpoints.service';
 import { RelayerService } from './relayer.service';
 import { failureReasonOf, revertMessageOf, type SettlementFailureReason } from './revert-reason';
-import { decodeBatchResults, relayerCallOf, transferCallData } from './settlement-calls';
+import { batchCallData, decodeBatchResults, relayerCallOf, transferCallData } from './settlement-calls';
 import { SettlementLedgerService } from './settlement-ledger.service';
 import { type SettlementNetwork, SettlementNetworksService } from './settlement-networks.service';
 
@@ -126,17 +125,7 @@ export class SettlementSubmitService {
     const { data } = await network.client.call({
       account: signer.address,
       to: network.multicall3,
-      data: encodeFunctionData({
-        abi: multicall3Abi,
-        functionName: 'aggregate3',
-        args: [
-          live.map((settlement) => ({
-            target: getAddress(settlement.asset),
-            allowFailure: true,
-            callData: transferCallData(settlement),
-          })),
-        ],
-      }),
+      data: batchCallData(live),
     });
     if (data === undefined) throw new Error('The batch simulation returned no data.');
     const results = decodeBatchResults(data);
